@@ -1,0 +1,3 @@
+from hokusai.cli import main
+
+main()

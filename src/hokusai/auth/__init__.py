@@ -1,0 +1,43 @@
+"""API keys on the client side: which key a request carries.
+
+The key is chosen by the precedence rule of :mod:`hokusai.config`. SDK objects built
+with an explicit ``api_key=`` send that key for their own calls only
+(:func:`using_api_key`); plain ``mlflow`` calls pick up ``HOKUSAI_API_KEY`` (or the
+config file) through the installed MLflow header plugin.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Iterator
+
+from hokusai.config import resolve_api_key
+
+API_KEY_HEADER = "X-API-Key"
+
+_active_key: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "hokusai_api_key", default=None
+)
+
+
+@contextlib.contextmanager
+def using_api_key(api_key: str | None) -> Iterator[None]:
+    """Send ``api_key`` with every MLflow request made inside the ``with`` block."""
+    token = _active_key.set(api_key)
+    try:
+        yield
+    finally:
+        _active_key.reset(token)
+
+
+def current_api_key() -> str | None:
+    """The key for the next request: the active SDK key, else the configured one."""
+    key = _active_key.get()
+    if key:
+        return key
+    setting = resolve_api_key()
+    return setting.value if setting else None
+
+
+__all__ = ["API_KEY_HEADER", "current_api_key", "using_api_key"]

@@ -1,0 +1,28 @@
+"""MLflow request-header plugin: adds ``X-API-Key`` to every plain ``mlflow`` request.
+
+Installed as the ``mlflow.request_header_provider`` entry point ``hokusai``; MLflow
+loads it by itself, so ``HOKUSAI_API_KEY`` plus ``mlflow.set_tracking_uri(...)`` is
+all a user needs. ``MLFLOW_TRACKING_TOKEN`` keeps working alongside (as ``Bearer``).
+"""
+
+from __future__ import annotations
+
+from mlflow.tracking.request_header.abstract_request_header_provider import (
+    RequestHeaderProvider,
+)
+
+from hokusai.auth import API_KEY_HEADER, current_api_key
+
+
+class HokusaiHeaderProvider(RequestHeaderProvider):
+    """Sends the resolved Hokusai API key on each request (checked per request)."""
+
+    def in_context(self) -> bool:
+        try:
+            return current_api_key() is not None
+        except Exception:  # a broken config file must not break unrelated mlflow calls
+            return False
+
+    def request_headers(self) -> dict[str, str]:
+        key = current_api_key()
+        return {API_KEY_HEADER: key} if key else {}

@@ -1,0 +1,191 @@
+"""The API-key store: SQLAlchemy, SQLite file by default, Postgres by URL.
+
+Keys look like ``hk_live_<32 base62>`` (``hk_test_…`` for local development). Only a
+SHA-256 digest is stored (the keys are 190-bit random, so a fast hash is the right
+tool); the plaintext is shown once, when the key is created. Revocation and expiry
+are read on every verification, so they take effect on the next request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import string
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+SCOPES = ("read", "write", "admin")
+DEFAULT_SCOPES = ("read", "write")
+KEY_PREFIXES = {"live": "hk_live_", "test": "hk_test_"}
+_ALPHABET = string.ascii_letters + string.digits
+_SECRET_LENGTH = 32
+
+_metadata = sa.MetaData()
+api_keys = sa.Table(
+    "api_keys",
+    _metadata,
+    sa.Column("id", sa.String(16), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("key_hash", sa.String(64), nullable=False, unique=True, index=True),
+    sa.Column("display_prefix", sa.String(16), nullable=False),
+    sa.Column("scopes", sa.String(100), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+
+class KeyNotFound(LookupError):
+    """No key has this id."""
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """A stored key, without its secret."""
+
+    id: str
+    name: str
+    display_prefix: str
+    scopes: frozenset[str]
+    created_at: datetime
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return self.expires_at is not None and (now or _now()) >= self.expires_at
+
+    def allows(self, scope: str) -> bool:
+        return "admin" in self.scopes or scope in self.scopes
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; everything we store is UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def hash_key(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def generate_secret(environment: str = "live") -> str:
+    body = "".join(secrets.choice(_ALPHABET) for _ in range(_SECRET_LENGTH))
+    return KEY_PREFIXES[environment] + body
+
+
+def looks_like_key(secret: str) -> bool:
+    prefix = next((p for p in KEY_PREFIXES.values() if secret.startswith(p)), None)
+    body = secret[len(prefix) :] if prefix else ""
+    return len(body) == _SECRET_LENGTH and all(c in _ALPHABET for c in body)
+
+
+def validate_scopes(scopes: Iterable[str]) -> frozenset[str]:
+    chosen = frozenset(scopes)
+    unknown = chosen - set(SCOPES)
+    if unknown or not chosen:
+        raise ValueError(
+            f"Unknown scope(s) {sorted(unknown)}; choose from {', '.join(SCOPES)}."
+            if unknown
+            else f"A key needs at least one scope: {', '.join(SCOPES)}."
+        )
+    return chosen
+
+
+def sqlite_url(data_dir: str) -> str:
+    return f"sqlite:///{data_dir}/keys.db"
+
+
+class KeyStore:
+    """Create, list, revoke and verify API keys in a SQL database."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = sa.create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
+        _metadata.create_all(self.engine)
+
+    def create(
+        self,
+        name: str,
+        scopes: Iterable[str] = DEFAULT_SCOPES,
+        environment: str = "live",
+        expires_at: datetime | None = None,
+    ) -> tuple[ApiKey, str]:
+        """Store a new key; returns it and its plaintext secret (shown only now)."""
+        secret = generate_secret(environment)
+        key = ApiKey(
+            id="key_" + uuid.uuid4().hex[:12],
+            name=name,
+            display_prefix=secret[:12],
+            scopes=validate_scopes(scopes),
+            created_at=_now(),
+            expires_at=expires_at,
+        )
+        with self.engine.begin() as conn:
+            conn.execute(
+                api_keys.insert().values(
+                    id=key.id,
+                    name=key.name,
+                    key_hash=hash_key(secret),
+                    display_prefix=key.display_prefix,
+                    scopes=" ".join(sorted(key.scopes)),
+                    created_at=key.created_at,
+                    expires_at=key.expires_at,
+                )
+            )
+        return key, secret
+
+    def list(self) -> list[ApiKey]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(api_keys.select().order_by(api_keys.c.created_at)).all()
+        return [_to_key(row) for row in rows]
+
+    def revoke(self, key_id: str) -> ApiKey:
+        with self.engine.begin() as conn:
+            conn.execute(
+                api_keys.update()
+                .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+                .values(revoked_at=_now())
+            )
+            row = conn.execute(api_keys.select().where(api_keys.c.id == key_id)).first()
+        if row is None:
+            raise KeyNotFound(key_id)
+        return _to_key(row)
+
+    def verify(self, secret: str) -> ApiKey | None:
+        """The stored key for ``secret`` (possibly revoked or expired), or ``None``."""
+        digest = hash_key(secret)
+        with self.engine.connect() as conn:
+            row = conn.execute(api_keys.select().where(api_keys.c.key_hash == digest)).first()
+        if row is None or not hmac.compare_digest(row.key_hash, digest):
+            return None
+        return _to_key(row)
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(sa.select(1))
+
+
+def _to_key(row: sa.Row) -> ApiKey:
+    return ApiKey(
+        id=row.id,
+        name=row.name,
+        display_prefix=row.display_prefix,
+        scopes=frozenset(row.scopes.split()),
+        created_at=_aware(row.created_at),
+        expires_at=_aware(row.expires_at),
+        revoked_at=_aware(row.revoked_at),
+    )

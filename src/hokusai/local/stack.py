@@ -1,0 +1,107 @@
+"""``hokusai local up``: MLflow as a child process, the gateway in this process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from hokusai.local.mlflow_server import MlflowServer, answers
+
+
+@dataclass(frozen=True)
+class DataDir:
+    """Where a local registry keeps its state (default ``.hokusai/``)."""
+
+    path: Path
+
+    @property
+    def keys_url(self) -> str:
+        return f"sqlite:///{self.path / 'keys.db'}"
+
+    @property
+    def dev_key_file(self) -> Path:
+        return self.path / "dev-key"
+
+
+def exports(host: str, port: int, api_key: str) -> list[str]:
+    """The lines ``hokusai local up`` prints, ready to paste into a shell."""
+    base = f"http://{host}:{port}"
+    return [
+        f"export HOKUSAI_API_ENDPOINT={base}/api",
+        f"export MLFLOW_TRACKING_URI={base}/api/mlflow",
+        f"export HOKUSAI_API_KEY={api_key}",
+    ]
+
+
+def ensure_dev_key(store, data_dir: DataDir) -> str:
+    """The development key: created on first start, kept (0600) in the data dir."""
+    key_file = data_dir.dev_key_file
+    if key_file.exists():
+        secret = key_file.read_text().strip()
+        stored = store.verify(secret)
+        if stored is not None and not stored.is_revoked and not stored.is_expired():
+            return secret
+    _key, secret = store.create("local-dev", scopes=("read", "write", "admin"), environment="test")
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret + "\n")
+    return secret
+
+
+def run_local_stack(data_dir: Path, port: int, host: str = "127.0.0.1") -> None:
+    """Run until Ctrl-C/SIGTERM; both processes are stopped on the way out."""
+    import uvicorn
+
+    from hokusai.gateway import GatewaySettings, create_app
+    from hokusai.gateway.keys import KeyStore
+
+    data = DataDir(data_dir.resolve())
+    data.path.mkdir(parents=True, exist_ok=True)
+    mlflow = MlflowServer(data.path / "mlflow")
+    mlflow.start()  # first: it is the slow part, the rest overlaps with its start-up
+    try:
+        store = KeyStore(data.keys_url)
+        for line in exports(host, port, ensure_dev_key(store, data)):
+            print(line, flush=True)
+        settings = GatewaySettings(mlflow_url=mlflow.url, db_url=data.keys_url)
+        app = create_app(settings, store)
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+        # uvicorn re-raises the signal that stopped it once it is done; make that a no-op
+        # so this `finally` gets to stop MLflow instead of the process dying on the spot.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: None)
+        asyncio.run(_serve(uvicorn.Server(config), mlflow, f"http://{host}:{port}"))
+    finally:
+        mlflow.stop()
+
+
+async def _serve(server, mlflow: MlflowServer, gateway_url: str, timeout: float = 180.0) -> None:
+    """Serve the gateway; print ``Ready.`` once MLflow and the gateway both answer."""
+    serving = asyncio.ensure_future(server.serve())
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not serving.done():
+        problem = None
+        if mlflow.process.poll() is not None:
+            problem = f"MLflow exited with code {mlflow.process.returncode}:\n{mlflow.log_tail()}"
+        elif loop.time() > deadline:
+            problem = f"MLflow did not answer within {timeout:.0f} s:\n{mlflow.log_tail()}"
+        if problem:
+            print(f"hokusai local up: {problem}", file=sys.stderr, flush=True)
+            server.should_exit = True
+            await serving
+            raise SystemExit(1)
+        both = await loop.run_in_executor(None, _both_answer, mlflow.url, gateway_url)
+        if both:
+            print("Ready.", flush=True)
+            break
+        await asyncio.sleep(0.2)
+    await serving
+
+
+def _both_answer(mlflow_url: str, gateway_url: str) -> bool:
+    return answers(mlflow_url + "/health") and answers(gateway_url + "/health")
