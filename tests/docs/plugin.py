@@ -1,0 +1,1 @@
+"""Docs harness pytest plugin (filled in below)."""

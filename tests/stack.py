@@ -1,0 +1,158 @@
+"""pytest plugin: one local registry (``hokusai local up``) for the whole test session.
+
+The registry is started exactly as a developer starts it, in a subprocess, and the
+variables it prints are exported into ``os.environ`` so SDK calls, plain ``mlflow``
+calls, shell blocks in the docs and snippets all talk to it as a reader would.
+MLflow boots in the background while the tests that do not need it run first.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+STACK_FIXTURE = "local_registry"
+START_TIMEOUT = 240.0
+
+# Quiet, fast-failing MLflow client in tests: a dead server must cost seconds, not minutes.
+TEST_ENVIRONMENT = {
+    "MLFLOW_DISABLE_TELEMETRY": "true",
+    "DO_NOT_TRACK": "true",
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1",
+    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "0",
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": "30",
+    "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true",
+    "GIT_PYTHON_REFRESH": "quiet",
+}
+_EXPORT = re.compile(r"^export (\w+)=(\S+)$")
+
+
+@dataclass
+class LocalRegistry:
+    """The running registry: its gateway URL, exported variables and data directory."""
+
+    data_dir: Path
+    port: int
+    process: subprocess.Popen
+    env: dict[str, str] = field(default_factory=dict)
+    output: list[str] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def tracking_uri(self) -> str:
+        return self.env["MLFLOW_TRACKING_URI"]
+
+    @property
+    def api_key(self) -> str:
+        return self.env["HOKUSAI_API_KEY"]
+
+    def hokusai(self, *args: str, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
+        """Run the ``hokusai`` CLI against this registry's data directory."""
+        return subprocess.run(
+            [sys.executable, "-m", "hokusai", *args],
+            capture_output=True,
+            text=True,
+            check=check,
+            env={**os.environ, "HOKUSAI_DATA_DIR": str(self.data_dir)},
+            **kwargs,
+        )
+
+
+class _Starter:
+    """Starts ``hokusai local up`` once, in the background; ``get()`` waits for ``Ready.``."""
+
+    def __init__(self) -> None:
+        self.registry: LocalRegistry | None = None
+        self.error: str | None = None
+        self.ready = threading.Event()
+        self.tmp = tempfile.TemporaryDirectory(prefix="hokusai-tests-")
+
+    def start(self) -> None:
+        from hokusai.local import free_port
+
+        port = free_port()
+        data_dir = Path(self.tmp.name) / "data"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "hokusai", "local", "up", "--port", str(port),
+             "--data-dir", str(data_dir)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            env={**os.environ, **TEST_ENVIRONMENT},
+        )  # fmt: skip
+        self.registry = LocalRegistry(data_dir, port, process)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        registry = self.registry
+        for line in registry.process.stdout:
+            line = line.rstrip("\n")
+            registry.output.append(line)
+            match = _EXPORT.match(line)
+            if match:
+                registry.env[match.group(1)] = match.group(2)
+            elif line == "Ready." and not self.ready.is_set():
+                self.ready.set()
+        if not self.ready.is_set():
+            self.error = "hokusai local up exited before Ready.:\n" + "\n".join(registry.output)
+            self.ready.set()
+
+    def get(self) -> LocalRegistry:
+        if not self.ready.wait(START_TIMEOUT):
+            self.error = f"hokusai local up printed no Ready. within {START_TIMEOUT:.0f} s"
+        if self.error:
+            pytest.fail(self.error, pytrace=False)
+        return self.registry
+
+    def stop(self) -> None:
+        if self.registry is not None and self.registry.process.poll() is None:
+            self.registry.process.send_signal(signal.SIGTERM)
+            try:
+                self.registry.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.registry.process.kill()
+        self.tmp.cleanup()
+
+
+_starter = _Starter()
+
+
+def _uses_stack(item: pytest.Item) -> bool:
+    return STACK_FIXTURE in getattr(item, "fixturenames", ())
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.update(TEST_ENVIRONMENT)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session, config, items: list[pytest.Item]) -> None:
+    # Tests that need no registry run first, while MLflow boots (5-27 s) in the background.
+    items.sort(key=lambda item: bool(_uses_stack(item)))
+    if any(_uses_stack(item) for item in items) and not config.option.collectonly:
+        _starter.start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    _starter.stop()
+
+
+@pytest.fixture(scope="session")
+def local_registry() -> LocalRegistry:
+    """The session's registry; its exports are in ``os.environ`` while tests run."""
+    registry = _starter.get()
+    os.environ.update(registry.env)
+    return registry
