@@ -1,1 +1,58 @@
-"""Docs harness pytest plugin (filled in below)."""
+"""pytest plugin: every page of ``docs/`` is a test module, every block a test.
+
+Wired from the root ``conftest.py`` (a conftest's ``pytest_collect_file`` only sees
+files below its own folder). Each page runs in its own namespace and temporary
+working directory, against the session's local registry (``tests/stack.py``).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+
+from sybil import Document, Region, Sybil
+
+from tests.docs import evaluators as ev
+from tests.docs.blocks import Kind, classify
+from tests.docs.lexers import fences
+
+EVALUATORS = {
+    Kind.PYTHON: ev.evaluate_python,
+    Kind.SHELL: ev.evaluate_shell,
+    Kind.CONSOLE: ev.evaluate_console,
+    Kind.OUTPUT: ev.evaluate_output,
+    Kind.INCLUDE: ev.evaluate_include,
+}
+
+
+def page_blocks(document: Document) -> Iterator[Region]:
+    for fence in fences(document):
+        evaluator = EVALUATORS.get(classify(fence))
+        if evaluator is not None:  # not-tested and unclassified blocks: see test_guards.py
+            fence.region.parsed = fence
+            fence.region.evaluator = evaluator
+            yield fence.region
+
+
+def _setup(namespace: dict) -> None:
+    workdir = tempfile.TemporaryDirectory(prefix="hokusai-page-")
+    namespace["__tmp__"] = workdir
+    namespace[ev.WORKDIR] = workdir.name
+    # Fixtures reach the namespace after setup, so look the registry up when asked.
+    namespace[ev.NAMED_OUTPUTS] = lambda: {
+        "hokusai local up": "\n".join(namespace["local_registry"].output)
+    }
+
+
+def _teardown(namespace: dict) -> None:
+    namespace["__tmp__"].cleanup()
+
+
+pytest_collect_file = Sybil(
+    parsers=[page_blocks],
+    path=str(ev.ROOT / "docs"),
+    patterns=["*.md"],
+    fixtures=["local_registry"],
+    setup=_setup,
+    teardown=_teardown,
+).pytest()
