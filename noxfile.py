@@ -1,0 +1,107 @@
+"""Developer and CI tasks. `python -m nox -s tests` is what CI runs (.ci/run).
+
+Sessions: tests (unit + integration + docs, the CI job), doctest (the docs only),
+docs (strict site build), serve (local registry + live docs), update (rewrite
+snippet .out files), lint, bench.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import nox
+
+nox.needs_version = ">=2025.2"
+nox.options.default_venv_backend = "uv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["lint", "tests"]
+
+ROOT = Path(__file__).parent
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+PYTEST_NO_TESTS = 5
+
+
+def install(session: nox.Session, *groups: str, extras: str = "server") -> None:
+    """The package (editable, with extras) plus dependency groups from pyproject.toml."""
+    requirements = [r for g in groups for r in nox.project.dependency_groups(PYPROJECT, g)]
+    session.install("-e", f".[{extras}]" if extras else ".", *requirements)
+
+
+def pytest(session: nox.Session, *args: str) -> None:
+    code = session.run("python", "-m", "pytest", *args, *session.posargs, success_codes=[0, PYTEST_NO_TESTS])
+    if code == PYTEST_NO_TESTS:
+        session.error("pytest collected no tests: the selection or the test layout is broken")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Unit, integration and documentation tests, one local registry for all of them."""
+    install(session, "test", "docs")
+    pytest(session, "tests", "docs", "src/hokusai", "--doctest-modules")
+
+
+@nox.session
+def doctest(session: nox.Session) -> None:
+    """Execute every page of docs/ and every docstring example."""
+    install(session, "test", "docs")
+    pytest(session, "docs", "tests/docs", "src/hokusai", "--doctest-modules")
+
+
+@nox.session
+def update(session: nox.Session) -> None:
+    """Rewrite the snippets' .out files from what they print now (review the diff!)."""
+    install(session, "test")
+    session.env["HOKUSAI_UPDATE_GOLDENS"] = "1"
+    pytest(session, "docs")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the site with `mkdocs build --strict` into site/."""
+    install(session, "docs", extras="")
+    session.run("mkdocs", "build", "--strict")
+
+
+@nox.session
+def serve(session: nox.Session) -> None:
+    """A local registry on :5000 and the live docs on http://127.0.0.1:8000."""
+    install(session, "docs", "test")
+    registry = subprocess.Popen(
+        [os.path.join(session.bin, "hokusai"), "local", "up", "--port", "5000"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for line in registry.stdout:
+            print(line, end="", flush=True)
+            if line.strip() == "Ready.":
+                break
+        else:
+            session.error("hokusai local up stopped before it was ready")
+        print("Paste the export lines above into your shell, then follow the Quickstart.")
+        session.run("mkdocs", "serve", "-a", "127.0.0.1:8000")
+    finally:
+        registry.send_signal(signal.SIGTERM)
+        registry.wait(30)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff over the code, the tests and the snippets."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
+    session.run("ruff", "check", ".")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Gateway vs direct MLflow vs nginx; prints ratios, writes JSON (minutes)."""
+    install(session, "test")
+    session.run("python", "-m", "tests.bench.run", *session.posargs)
+
+
+if __name__ == "__main__":
+    sys.exit("run me with: python -m nox")

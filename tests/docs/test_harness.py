@@ -1,0 +1,121 @@
+"""The harness itself: drift in a page must fail, and name the page and line."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+from sybil import Document
+
+from tests.docs.blocks import Kind, classify
+from tests.docs.evaluators import WORKDIR, DocBlockError, parse_console
+from tests.docs.lexers import fences
+from tests.docs.plugin import page_blocks
+
+
+def run_page(tmp_path, text: str) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(textwrap.dedent(text))
+    document = Document.parse(str(page), page_blocks)
+    document.namespace[WORKDIR] = str(tmp_path)
+    for example in document.examples():
+        example.evaluate()
+
+
+def kinds(tmp_path, text: str) -> list[Kind]:
+    page = tmp_path / "page.md"
+    page.write_text(textwrap.dedent(text))
+    return [classify(f) for f in fences(Document(page.read_text(), str(page)))]
+
+
+def test_a_raising_block_with_material_attributes_fails_at_its_page_line(tmp_path):
+    page = """\
+        # Title
+
+        ```python title="x.py" hl_lines="2"
+        value = 1
+        raise ValueError("drifted")
+        ```
+        """
+    with pytest.raises(ValueError, match="drifted") as info:
+        run_page(tmp_path, page)
+    frames = [(entry.path, entry.lineno + 1) for entry in info.traceback]
+    assert (tmp_path / "page.md", 5) in [(p, n) for p, n in frames]
+
+
+def test_py_and_tabbed_blocks_run_in_one_namespace(tmp_path):
+    run_page(
+        tmp_path,
+        """\
+        ```py
+        counter = 1
+        ```
+
+        === "Tab"
+
+            ```python
+            counter += 1
+            print(counter)
+            ```
+
+        ```output
+        2
+        ```
+        """,
+    )
+
+
+def test_a_wrong_output_block_fails_naming_the_page_line(tmp_path):
+    page = """\
+        ```python
+        print("actual")
+        ```
+
+        ```output
+        shown
+        ```
+        """
+    with pytest.raises(DocBlockError, match=r"page\.md:5: output block differs"):
+        run_page(tmp_path, page)
+
+
+def test_a_failing_bash_block_fails_with_its_output(tmp_path):
+    with pytest.raises(DocBlockError, match=r"page\.md:1: bash block exited with 3"):
+        run_page(tmp_path, "```bash\necho before\nexit 3\n```\n")
+
+
+def test_console_blocks_compare_each_commands_output(tmp_path):
+    run_page(tmp_path, "```console\n$ echo one\none\n$ printf 'a\\nb\\n'\na\nb\n```\n")
+    with pytest.raises(DocBlockError, match=r"output of \$ echo two"):
+        run_page(tmp_path, "```console\n$ echo two\nthree\n```\n")
+
+
+def test_console_continuation_lines_are_one_command():
+    assert parse_console("$ echo a \\\n    b\na b\n") == [("echo a \\\n    b", "a b")]
+
+
+def test_every_block_kind_is_classified_and_unknown_ones_are_not(tmp_path):
+    page = """\
+        ```toml
+        a = 1
+        ```
+
+        <!-- not-tested: shows the production URL -->
+        ```python
+        x = 1
+        ```
+
+        <!-- not-tested: -->
+        ```python
+        y = 1
+        ```
+
+        ```python
+        --8<-- "snippets/quickstart/register.py"
+        ```
+        """
+    assert kinds(tmp_path, page) == [Kind.UNCLASSIFIED, Kind.NOT_TESTED, Kind.UNCLASSIFIED, Kind.INCLUDE]
+
+
+def test_not_tested_blocks_are_not_run(tmp_path):
+    run_page(tmp_path, "<!-- not-tested: would call production -->\n```python\nraise SystemExit(1)\n```\n")
