@@ -155,4 +155,6 @@ def local_registry() -> LocalRegistry:
     """The session's registry; its exports are in ``os.environ`` while tests run."""
     registry = _starter.get()
     os.environ.update(registry.env)
+    # `hokusai keys ...` in docs and tests manage this registry's key store.
+    os.environ["HOKUSAI_DATA_DIR"] = str(registry.data_dir)
     return registry

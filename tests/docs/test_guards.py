@@ -92,3 +92,15 @@ def test_output_blocks_follow_an_executed_block():
             orphans.append(location(page, fence))
         previous = (page, kind)
     assert not orphans, "output blocks with no executed block right above:\n" + "\n".join(orphans)
+
+
+def test_not_tested_python_blocks_call_the_real_api():
+    from tests.docs.signatures import check_block
+
+    problems = []
+    for page, fence in page_fences():
+        if classify(fence) is Kind.NOT_TESTED and fence.language in ("python", "py"):
+            for problem in check_block(fence.source):  # "line N: …", N counted in the block
+                line, _, message = problem.removeprefix("line ").partition(": ")
+                problems.append(f"{page.relative_to(ROOT)}:{fence.line + int(line)}: {message}")
+    assert not problems, "not-tested blocks that no longer match the SDK:\n" + "\n".join(problems)

@@ -119,3 +119,30 @@ def test_every_block_kind_is_classified_and_unknown_ones_are_not(tmp_path):
 
 def test_not_tested_blocks_are_not_run(tmp_path):
     run_page(tmp_path, "<!-- not-tested: would call production -->\n```python\nraise SystemExit(1)\n```\n")
+
+
+def test_signature_check_catches_the_old_guides_drift():
+    from tests.docs.signatures import check_block
+
+    problems = check_block(
+        "from hokusai import ModelRegistry\n"
+        "from hokusai.evaluation import Evaluator\n"
+        "registry = ModelRegistry(tracking_uri='https://registry.hokus.ai/api/mlflow')\n"
+        "registry.register_model('m')\n"
+        "registry.get_tokenized_model('m', 1, 2, 3)\n"
+    )
+    assert any("line 2: cannot import 'hokusai.evaluation'" in p for p in problems), problems
+    assert any("line 4: ModelRegistry has no attribute 'register_model'" in p for p in problems), problems
+    assert any(p.startswith("line 5: ModelRegistry.get_tokenized_model") for p in problems), problems
+
+
+def test_signature_check_accepts_calls_that_bind():
+    from tests.docs.signatures import check_block
+
+    assert check_block(
+        "import hokusai\n"
+        "from hokusai import ModelRegistry\n"
+        "registry = ModelRegistry(api_key='hk_live_x')\n"
+        "registry.get_tokenized_model('lead-scorer', version=2)\n"
+        "hokusai.ModelRegistry()\n"
+    ) == []

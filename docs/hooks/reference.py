@@ -1,0 +1,93 @@
+"""mkdocs hook: reference sections generated from the code, so they cannot drift.
+
+A page asks for one with an HTML comment on a line of its own:
+
+* ``<!-- generated: cli -->`` — every ``hokusai`` command, from the click objects;
+* ``<!-- generated: environment -->`` — every environment variable, from
+  :mod:`hokusai.config`, the gateway settings module and the CLI options.
+"""
+
+from __future__ import annotations
+
+import re
+
+import click
+
+GENERATED = re.compile(r"^<!--\s*generated:\s*(?P<name>[\w-]+)\s*-->[ \t]*$", re.M)
+
+
+def _cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _commands(command: click.Command, path: list[str]):
+    yield path, command
+    if isinstance(command, click.Group):
+        for name in sorted(command.commands):
+            yield from _commands(command.commands[name], [*path, name])
+
+
+def cli_reference() -> str:
+    from hokusai.cli import main
+
+    parts = []
+    for path, command in _commands(main, ["hokusai"]):
+        context = click.Context(command, info_name=" ".join(path))
+        level = "#" * min(len(path) + 1, 4)
+        pieces = command.collect_usage_pieces(context)
+        parts.append(f"{level} `{' '.join(path)}`\n\n`{' '.join(path)} {' '.join(pieces)}`\n")
+        if command.help:
+            parts.append(command.help.replace("\b\n", "") + "\n")
+        rows = []
+        for param in command.get_params(context):
+            if not isinstance(param, click.Option) or param.hidden or not param.expose_value:
+                continue  # --help/--version are eager and expose nothing
+            value = param.get_default(context, call=False)
+            unset = value is getattr(click.core, "UNSET", None) or value in (None, False, ())
+            default = "" if unset or callable(value) else f"`{value}`"
+            envvar = f"`{param.envvar}`" if param.envvar else ""
+            rows.append(
+                f"| `{', '.join(param.opts)}` | {_cell(param.help or '')} | {default} | {envvar} |"
+            )
+        if rows:
+            parts.append("| Option | Description | Default | Environment |\n|---|---|---|---|")
+            parts.append("\n".join(rows) + "\n")
+    return "\n".join(parts)
+
+
+def environment_reference() -> str:
+    from hokusai._translate import BOUNDED_RETRIES
+    from hokusai.config import SDK_ENVIRONMENT_VARIABLES
+    from hokusai.gateway.settings import GatewaySettings
+
+    rows = ["| Variable | Used by | Description | Default |", "|---|---|---|---|"]
+    for variable in SDK_ENVIRONMENT_VARIABLES:
+        rows.append(
+            f"| `{variable.name}` | SDK, CLI, MLflow plugin | {_cell(variable.description)} | "
+            f"{f'`{variable.default}`' if variable.default else ''} |"
+        )
+    prefix = GatewaySettings.model_config.get("env_prefix", "")
+    for name, field in GatewaySettings.model_fields.items():
+        rows.append(
+            f"| `{(prefix + name).upper()}` | gateway | {_cell(field.description or '')} | "
+            f"`{field.default}` |"
+        )
+    for name, value in BOUNDED_RETRIES.items():
+        rows.append(
+            f"| `{name}` | SDK (MLflow client) | MLflow's own setting; the SDK sets this default "
+            f"unless you set it. | `{value}` |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+SECTIONS = {"cli": cli_reference, "environment": environment_reference}
+
+
+def on_page_markdown(markdown: str, page, config, files) -> str:
+    def generate(match: re.Match) -> str:
+        name = match.group("name")
+        if name not in SECTIONS:
+            raise ValueError(f"{page.file.src_path}: unknown generated section {name!r}")
+        return SECTIONS[name]()
+
+    return GENERATED.sub(generate, markdown)
