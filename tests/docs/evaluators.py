@@ -46,6 +46,7 @@ def _diff(expected: str, actual: str) -> str:
 
 
 def check_output(example: Example, expected: str, actual: str, what: str) -> None:
+    __tracebackhide__ = True
     if normalize(expected) != normalize(actual):
         raise DocBlockError(
             f"{where(example)}: {what} differs from what actually printed "
@@ -91,6 +92,7 @@ def _failed(example: Example, result: subprocess.CompletedProcess, what: str) ->
 
 
 def evaluate_shell(example: Example) -> None:
+    __tracebackhide__ = True
     fence: Fence = example.parsed
     result = _bash(fence.source, example)
     if result.returncode:
@@ -116,6 +118,7 @@ def parse_console(source: str) -> list[tuple[str, str]]:
 
 
 def evaluate_console(example: Example) -> None:
+    __tracebackhide__ = True
     fence: Fence = example.parsed
     marker = "@@hokusai-docs-command@@"
     commands = parse_console(fence.source)
@@ -137,6 +140,7 @@ def evaluate_console(example: Example) -> None:
 
 
 def evaluate_output(example: Example) -> None:
+    __tracebackhide__ = True
     fence: Fence = example.parsed
     name = fence.attributes.get("source")
     if name:
@@ -150,6 +154,7 @@ def evaluate_output(example: Example) -> None:
 
 def run_snippet(example: Example, path: str) -> str:
     """Run a snippet file whole (once per page) and return what it printed."""
+    __tracebackhide__ = True
     outputs: dict[str, str] = example.namespace.setdefault(SNIPPET_OUTPUTS, {})
     if path not in outputs:
         command = ["bash", "-e", "-o", "pipefail"] if path.endswith(".sh") else [sys.executable]
@@ -168,6 +173,7 @@ def run_snippet(example: Example, path: str) -> str:
 
 
 def evaluate_include(example: Example) -> None:
+    __tracebackhide__ = True
     fence: Fence = example.parsed
     for target in fence.includes:
         path = target.split(":")[0]
@@ -178,6 +184,7 @@ def evaluate_include(example: Example) -> None:
 
 
 def _compare_golden(example: Example, golden: str) -> None:
+    __tracebackhide__ = True
     script = next(
         (golden[: -len(".out")] + ext for ext in (".py", ".sh") if (ROOT / (golden[:-4] + ext)).exists()),
         None,
