@@ -10,6 +10,7 @@ import urllib.error
 import urllib.request
 
 SEARCH = "/api/2.0/mlflow/experiments/search?max_results=1"
+DEFAULT = "/api/2.0/mlflow/experiments/get-by-name?experiment_name=Default"
 
 
 def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict]:
@@ -24,7 +25,9 @@ def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict]:
 def test_search_with_key_answers_200(local_registry):
     status, body = get(local_registry.tracking_uri + SEARCH, {"X-API-Key": local_registry.api_key})
     assert status == 200
-    assert body["experiments"][0]["name"] == "Default"
+    assert len(body["experiments"]) == 1
+    status, body = get(local_registry.tracking_uri + DEFAULT, {"X-API-Key": local_registry.api_key})
+    assert (status, body["experiment"]["experiment_id"]) == (200, "0")
 
 
 def test_search_without_key_is_mlflow_shaped_401(local_registry):
