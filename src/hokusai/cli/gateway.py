@@ -1,10 +1,63 @@
-"""``hokusai gateway serve``: the gateway on its own, for deployments."""
+"""``hokusai gateway serve``: the gateway on its own, for deployments.
+
+Every flag is a field of :class:`hokusai.gateway.settings.GatewaySettings` (help text
+included) and can equally be given as its ``HOKUSAI_GATEWAY_*`` variable; a flag wins
+over the variable.
+"""
 
 from __future__ import annotations
+
+import os
+import tempfile
+from typing import Any
 
 import click
 
 from hokusai.cli.options import require_server_extra
+
+# flag -> settings field; the field's description is the flag's help.
+_FLAGS: dict[str, tuple[str, Any]] = {
+    "--mlflow-url": ("mlflow_url", str),
+    "--db": ("db_url", str),
+    "--host": ("host", str),
+    "--port": ("port", int),
+    "--workers": ("workers", int),
+    "--connect-timeout": ("connect_timeout", float),
+    "--read-timeout": ("read_timeout", float),
+    "--total-timeout": ("total_timeout", float),
+    "--log-level": ("log_level", click.Choice(["debug", "info", "warning", "error"])),
+}
+
+
+def _help(field: str) -> str:
+    env = f"HOKUSAI_GATEWAY_{field.upper()}"
+    try:  # the settings module is the source of truth; it needs the server extra
+        from hokusai.gateway.settings import GatewaySettings
+    except ImportError:
+        return f"See {env} (install hokusai-ml-platform[server])."
+    info = GatewaySettings.model_fields[field]
+    default = "" if info.default is None else f"  [default: {info.default}]"
+    return f"{info.description} (env {env}){default}"
+
+
+class _SettingOption(click.Option):
+    """An option whose help is the settings field's description, read only for --help."""
+
+    def __init__(self, *args: Any, field: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.field = field
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        if self.help is None:
+            self.help = _help(self.field)
+        return super().get_help_record(ctx)
+
+
+def _options(func):
+    for flag, (field, kind) in reversed(_FLAGS.items()):
+        option = click.option(flag, field, cls=_SettingOption, field=field, type=kind, default=None)
+        func = option(func)
+    return func
 
 
 @click.group()
@@ -13,28 +66,43 @@ def gateway() -> None:
 
 
 @gateway.command()
-@click.option("--mlflow-url", envvar="HOKUSAI_GATEWAY_MLFLOW_URL", help="MLflow server base URL.")
-@click.option("--db", "db_url", envvar="HOKUSAI_GATEWAY_DB_URL", help="Key store SQLAlchemy URL.")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8080, show_default=True)
-@click.option("--workers", default=1, show_default=True, help="uvicorn worker processes.")
-def serve(mlflow_url: str | None, db_url: str | None, host: str, port: int, workers: int) -> None:
-    """Serve the gateway with uvicorn; settings also come from HOKUSAI_GATEWAY_* variables."""
+@_options
+def serve(**flags: Any) -> None:
+    """Serve the gateway with uvicorn; settings also come from HOKUSAI_GATEWAY_* variables.
+
+    Logs are JSON lines on stdout (one access line per request, with request id and
+    key id, never a key). With --workers above 1, /metrics sums all workers.
+    """
     require_server_extra()
-    import os
-
     import uvicorn
+    from pydantic import ValidationError
 
-    # Workers build their own app from the environment, so pass the flags that way.
-    if mlflow_url:
-        os.environ["HOKUSAI_GATEWAY_MLFLOW_URL"] = mlflow_url
-    if db_url:
-        os.environ["HOKUSAI_GATEWAY_DB_URL"] = db_url
+    from hokusai.gateway.access_log import log_config
+    from hokusai.gateway.keys import KeyStore
+    from hokusai.gateway.metrics import MULTIPROC_ENV
+    from hokusai.gateway.settings import GatewaySettings
+
+    try:
+        settings = GatewaySettings(**{k: v for k, v in flags.items() if v is not None})
+    except ValidationError as exc:
+        raise click.ClickException(f"Invalid gateway settings:\n{exc}") from None
+    try:  # fail now, not on the first request; creates the table once, before workers race
+        KeyStore(settings.db_url).close()
+    except Exception as exc:
+        raise click.ClickException(
+            f"Cannot open the key store {settings.db_url!r}: {type(exc).__name__}: {exc}"
+        ) from None
+    # Workers build their own app from the environment: hand them the settings that way.
+    os.environ.update(settings.to_env())
+    if settings.workers > 1 and not os.environ.get(MULTIPROC_ENV):
+        os.environ[MULTIPROC_ENV] = tempfile.mkdtemp(prefix="hokusai-gateway-metrics-")
     uvicorn.run(
         "hokusai.gateway:create_app",
         factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_config=log_config(settings.log_level),
+        log_level=settings.log_level,
+        access_log=False,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -42,15 +43,54 @@ def keys() -> None:
     help="Repeat for several scopes.  [default: read, write]",
 )
 @click.option("--test", "environment", flag_value="test", help="Make an hk_test_ key.")
-@click.option("--live", "environment", flag_value="live", default=True, help="Make an hk_live_ key.")
+@click.option(
+    "--live", "environment", flag_value="live", default=True, help="Make an hk_live_ key."
+)
+@click.option(
+    "--expires-in-days",
+    type=click.FloatRange(min=0, min_open=True),
+    help="The key stops working this many days from now.",
+)
+@click.option(
+    "--expires-at",
+    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"]),
+    help="The key stops working at this time (UTC unless an offset is given).",
+)
 @db_option
 @data_dir_option
-def create(name: str, scopes: tuple[str, ...], environment: str, db_url: str | None, data_dir: Path) -> None:
+def create(
+    name: str,
+    scopes: tuple[str, ...],
+    environment: str,
+    expires_in_days: float | None,
+    expires_at: datetime | None,
+    db_url: str | None,
+    data_dir: Path,
+) -> None:
     """Create a key and print its secret (the only time it is shown)."""
+    _expiry(expires_in_days, expires_at)  # refuse bad values before opening the store
     store = _store(db_url, data_dir)
-    key, secret = store.create(name, scopes or ("read", "write"), environment=environment)
-    click.echo(f"Created {key.id} ({key.name}) with scopes: {', '.join(sorted(key.scopes))}")
+    expiry = _expiry(expires_in_days, expires_at)  # counted from now, not before the import
+    key, secret = store.create(
+        name, scopes or ("read", "write"), environment=environment, expires_at=expiry
+    )
+    until = f", expires {key.expires_at.isoformat(timespec='seconds')}" if key.expires_at else ""
+    click.echo(f"Created {key.id} ({key.name}) with scopes: {', '.join(sorted(key.scopes))}{until}")
     click.echo(secret)
+
+
+def _expiry(in_days: float | None, at: datetime | None) -> datetime | None:
+    if in_days is not None and at is not None:
+        raise click.UsageError("Give --expires-in-days or --expires-at, not both.")
+    now = datetime.now(UTC)
+    if in_days is not None:
+        return now + timedelta(days=in_days)
+    if at is None:
+        return None
+    at = at if at.tzinfo else at.replace(tzinfo=UTC)
+    if at <= now:
+        raise click.BadParameter(f"{at.isoformat()} is in the past.", param_hint="--expires-at")
+    return at.astimezone(UTC)
 
 
 @keys.command("list")
@@ -61,7 +101,10 @@ def list_keys(db_url: str | None, data_dir: Path) -> None:
     for key in _store(db_url, data_dir).list():
         status = "revoked" if key.is_revoked else "expired" if key.is_expired() else "active"
         scopes = ",".join(sorted(key.scopes))
-        click.echo(f"{key.id}  {key.name}  {key.display_prefix}…  {scopes}  {status}")
+        until = (
+            f"  expires {key.expires_at.isoformat(timespec='seconds')}" if key.expires_at else ""
+        )
+        click.echo(f"{key.id}  {key.name}  {key.display_prefix}…  {scopes}  {status}{until}")
 
 
 @keys.command()

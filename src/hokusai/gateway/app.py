@@ -1,166 +1,262 @@
-"""The gateway ASGI application: routing, auth and forwarding put together."""
+"""The gateway ASGI application: paths, credentials, forwarding, metrics and logs put together.
+
+A request to ``/api/mlflow/api/2.0/mlflow/runs/get?run_id=1`` goes through:
+
+1. :mod:`~hokusai.gateway.paths`: mount prefix split off, raw path checked for
+   traversal tricks;
+2. :mod:`~hokusai.gateway.routes`: must be an MLflow API route for that method;
+3. :mod:`~hokusai.gateway.auth`: one well-formed key, valid in the
+   :mod:`~hokusai.gateway.keys` store, with the scope the route needs;
+4. :mod:`~hokusai.gateway.proxy`: forwarded (credentials removed, key id added)
+   and streamed back.
+
+Every refusal is MLflow-shaped JSON (:mod:`~hokusai.gateway.errors`); every request
+is counted (:mod:`~hokusai.gateway.metrics`) and logged
+(:mod:`~hokusai.gateway.access_log`).
+"""
 
 from __future__ import annotations
 
-import logging
-import posixpath
+import asyncio
+import re
 import time
 import uuid
-from urllib.parse import parse_qsl, unquote, urlencode
+from dataclasses import dataclass
 
 import aiohttp
 
-from hokusai.gateway import proxy
-from hokusai.gateway.auth import CredentialError, authenticate, authorize, find_credentials
+from hokusai.gateway import access_log
+from hokusai.gateway.auth import Credential, CredentialError, authorize, check_key, find_credentials
 from hokusai.gateway.errors import send_error, send_json
-from hokusai.gateway.keys import KeyStore
+from hokusai.gateway.keys import ApiKey, KeyStore
+from hokusai.gateway.metrics import UNMATCHED, Metrics
+from hokusai.gateway.paths import UnsafePath, check_raw_path, split_mount, strip_query_key
+from hokusai.gateway.proxy import (
+    ClientDisconnected,
+    Upstream,
+    UpstreamAborted,
+    UpstreamError,
+    has_body,
+)
 from hokusai.gateway.routes import RouteTable, load_table
 from hokusai.gateway.settings import GatewaySettings
-from hokusai.gateway.types import Receive, Scope, Send
+from hokusai.gateway.types import Message, Receive, Scope, Send
 
-logger = logging.getLogger("hokusai.gateway")
-
-# Longest first: "/api/mlflow" must win over a bare "/api/2.0/…".
-MOUNT_PREFIXES = ("/api/mlflow", "/mlflow", "")
-
-
-def split_mount(path: str) -> tuple[str, str] | None:
-    """``/api/mlflow/api/2.0/mlflow/x`` → (``/api/mlflow``, ``/api/2.0/mlflow/x``)."""
-    for prefix in MOUNT_PREFIXES:
-        if path.startswith(prefix + "/api/"):
-            return prefix, path[len(prefix) :]
-    return None
+OPERATIONS = ("/health", "/ready", "/metrics")
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}\Z")
+NOT_FOUND = (
+    "No MLflow API route at {method} {path}. Point the client at the registry's tracking "
+    "URI, e.g. http://127.0.0.1:5000/api/mlflow (MLflow adds /api/2.0/mlflow/… itself)."
+)
+WRONG_METHOD = "MLflow's route {path} does not accept {method}; it accepts {allowed}."
+UNSAFE = "Refused path {path!r}: {reason}. Send the path as MLflow's client does."
 
 
-def is_traversal(raw_path: str) -> bool:
-    """True when the path, decoded once or twice, has ``.``/``..`` segments or backslashes."""
-    for candidate in (raw_path, unquote(raw_path), unquote(unquote(raw_path))):
-        if "\\" in candidate or posixpath.normpath(candidate) != candidate.rstrip("/") or (
-            "/./" in candidate or "/../" in candidate or candidate.endswith(("/.", "/.."))
-        ):
-            return True
-    return False
+@dataclass
+class Exchange:
+    """What one request turned out to be, for metrics and the access log."""
+
+    request_id: str
+    route: str = UNMATCHED
+    status: int = 0
+    key_id: str | None = None
 
 
 class Gateway:
-    """API-key gateway in front of one ``mlflow server``."""
+    """API-key gateway in front of one ``mlflow server`` (an ASGI application)."""
 
     def __init__(self, settings: GatewaySettings, store: KeyStore | None = None) -> None:
         self.settings = settings
         self.store = store or KeyStore(settings.db_url)
         self.routes = RouteTable(load_table())
-        self.upstream = settings.mlflow_url.rstrip("/")
-        self.session: aiohttp.ClientSession | None = None
-        self.drop_headers = proxy.REQUEST_DROP | {settings.identity_header.lower().encode()}
+        self.upstream = Upstream(settings)
+        self.metrics = Metrics()
+        self._request_id_header = settings.request_id_header.lower().encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
-        elif scope["type"] == "http":
+        if scope["type"] == "http":
             await self._http(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                self._session()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                if self.session is not None:
-                    await self.session.close()
+                await self.upstream.close()
+                await asyncio.to_thread(self.store.close)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    def _session(self) -> aiohttp.ClientSession:
-        if self.session is None or self.session.closed:
-            s = self.settings
-            self.session = proxy.new_session(s.connect_timeout, s.read_timeout, s.max_connections)
-        return self.session
+    def _request_id(self, scope: Scope) -> str:
+        for name, value in scope["headers"]:
+            if name.lower() == self._request_id_header:
+                candidate = value.decode("latin-1")
+                if _REQUEST_ID.match(candidate):
+                    return candidate
+        return uuid.uuid4().hex
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
-        path, method = scope["path"], scope["method"]
-        status = await self._dispatch(scope, receive, send)
-        logger.info(
-            "%s %s %s %.1fms",
-            method,
-            path,
-            status,
-            (time.perf_counter() - started) * 1000,
-            extra={"request_id": scope.get("hokusai.request_id"), "key_id": scope.get("hokusai.key_id")},
-        )
+        exchange = Exchange(self._request_id(scope))
+        id_header = (self._request_id_header, exchange.request_id.encode())
 
-    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> int:
+        async def send_tagged(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                exchange.status = message["status"]
+                message["headers"] = [*message.get("headers", ()), id_header]
+            await send(message)
+
+        try:
+            await self._dispatch(scope, receive, send_tagged, exchange)
+        finally:
+            self._record(scope, exchange, time.perf_counter() - started)
+
+    def _record(self, scope: Scope, exchange: Exchange, seconds: float) -> None:
+        method = scope["method"] if scope["method"] in METHODS else "OTHER"
+        status = exchange.status or 499  # nothing sent: the client went away
+        self.metrics.observe(exchange.route, method, status, seconds)
+        if self.settings.access_log and access_log.enabled():
+            client = scope.get("client")
+            access_log.log_request(
+                request_id=exchange.request_id,
+                key_id=exchange.key_id,
+                method=method,
+                path=scope["path"],
+                query=strip_query_key(scope.get("query_string", b"").decode("latin-1")),
+                route=exchange.route,
+                status=status,
+                duration_ms=round(seconds * 1000, 2),
+                client=client[0] if client else None,
+            )
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send, ex: Exchange) -> None:
         path, method = scope["path"], scope["method"]
-        scope["hokusai.request_id"] = uuid.uuid4().hex[:16]
-        if path == "/health":
-            await send_json(send, 200, {"status": "ok"})
-            return 200
-        if path == "/ready":
-            ready = await self.ready()
-            await send_json(send, 200 if ready else 503, {"ready": ready})
-            return 200 if ready else 503
+        if path in OPERATIONS:
+            ex.route = path
+            await self._operation(path, send)
+            return
         raw_path = scope.get("raw_path", path.encode()).decode("latin-1")
         mount = split_mount(path)
-        route = self.routes.match(mount[1]) if mount else None
-        if is_traversal(raw_path) or route is None:
-            await send_error(
-                send,
-                "ENDPOINT_NOT_FOUND",
-                f"No MLflow API route at {method} {path}. Point the client at the registry's "
-                "tracking URI, e.g. http://127.0.0.1:5000/api/mlflow (MLflow adds "
-                "/api/2.0/mlflow/… itself).",
-            )
-            return 404
+        if mount is None or not raw_path.startswith(mount[0]):
+            await send_error(send, "ENDPOINT_NOT_FOUND", NOT_FOUND.format(method=method, path=path))
+            return
         try:
-            credential = find_credentials(
-                scope["headers"], scope.get("query_string", b""), self.settings.allow_query_key
-            )
-            key = authenticate(credential, self.store)
-            forwarded_path = mount[1]
-            authorize(key, "write" if route.is_write(method) else "read", method, forwarded_path)
+            check_raw_path(raw_path)
+        except UnsafePath as exc:
+            message = UNSAFE.format(path=raw_path[:200], reason=exc)
+            await send_error(send, "INVALID_PARAMETER_VALUE", message)
+            return
+        match = self.routes.match(mount[1], method)
+        if match.route is None:
+            if match.allowed:
+                allowed = ", ".join(sorted(match.allowed))
+                message = WRONG_METHOD.format(path=mount[1], method=method, allowed=allowed)
+                allow = [(b"allow", allowed.encode())]
+                await send_error(send, "ENDPOINT_NOT_FOUND", message, 405, allow)
+            else:
+                message = NOT_FOUND.format(method=method, path=path)
+                await send_error(send, "ENDPOINT_NOT_FOUND", message)
+            return
+        ex.route = match.route.template
+        query = scope.get("query_string", b"").decode("latin-1")
+        try:
+            credential = find_credentials(scope["headers"], query, self.settings.allow_query_key)
+            key = check_key(await self._lookup(credential), credential)
+            scope_needed = "write" if match.route.is_write(method) else "read"
+            authorize(key, scope_needed, method, mount[1])
         except CredentialError as exc:
+            self.metrics.auth_failures.labels(exc.reason).inc()
             await send_error(send, exc.error_code, exc.message)
-            return 401 if exc.error_code == "UNAUTHENTICATED" else 403
-        scope["hokusai.key_id"] = key.id
-        upstream_path = raw_path[len(mount[0]) :] if mount[0] else raw_path
-        url = self.upstream + upstream_path + _query_without_key(scope.get("query_string", b""))
-        headers = proxy.request_headers(
-            scope["headers"], self.drop_headers, {self.settings.identity_header: key.id}
+            return
+        ex.key_id = key.id
+        forwarded_query = strip_query_key(query)
+        target = raw_path[len(mount[0]) :] + ("?" + forwarded_query if forwarded_query else "")
+        headers = self.upstream.headers(
+            scope["headers"],
+            {
+                self.settings.identity_header: key.id,
+                self.settings.request_id_header: ex.request_id,
+            },
         )
-        return await proxy.forward(
-            self._session(),
-            method,
-            url,
-            headers,
-            proxy._has_body(scope["headers"]),
-            receive,
-            send,
-            self.upstream,
-        )
+        await self._forward(method, target, headers, has_body(scope["headers"]), receive, send)
+
+    async def _forward(
+        self,
+        method: str,
+        target: str,
+        headers: list[tuple[str, str]],
+        body: bool,
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        try:
+            await self.upstream.forward(method, target, headers, body, receive, send)
+        except UpstreamError as exc:
+            self.metrics.upstream_errors.labels(exc.kind).inc()
+            await send_error(send, exc.error_code, exc.message, exc.status)
+        except UpstreamAborted:
+            self.metrics.upstream_errors.labels("aborted").inc()
+            raise
+        except ClientDisconnected:
+            pass
+
+    async def _lookup(self, credential: Credential | None) -> ApiKey | None:
+        if credential is None:
+            return None
+        if self.store.is_local:
+            return self.store.verify(credential.secret)
+        return await asyncio.to_thread(self.store.verify, credential.secret)
+
+    async def _operation(self, path: str, send: Send) -> None:
+        if path == "/health":
+            await send_json(send, 200, {"status": "ok"})
+        elif path == "/ready":
+            checks = await self.checks()
+            ready = all(v == "ok" for v in checks.values())
+            await send_json(send, 200 if ready else 503, {"ready": ready, "checks": checks})
+        else:
+            body = self.metrics.render()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [
+                        (b"content-type", self.metrics.content_type.encode()),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+
+    async def checks(self) -> dict[str, str]:
+        """``{"mlflow": "ok" | problem, "key_store": "ok" | problem}`` right now."""
+        return {"mlflow": await self._check_mlflow(), "key_store": await self._check_store()}
+
+    async def _check_mlflow(self) -> str:
+        url = self.upstream.base + "/health"
+        timeout = aiohttp.ClientTimeout(total=self.settings.connect_timeout + 5)
+        try:
+            async with self.upstream.session.get(url, timeout=timeout) as response:
+                return "ok" if response.status == 200 else f"MLflow answered {response.status}"
+        except Exception as exc:
+            return f"MLflow not reachable: {type(exc).__name__}"
+
+    async def _check_store(self) -> str:
+        try:
+            await asyncio.to_thread(self.store.ping)
+        except Exception as exc:
+            return f"key store not reachable: {type(exc).__name__}"
+        return "ok"
 
     async def ready(self) -> bool:
-        try:
-            self.store.ping()
-            async with self._session().get(self.upstream + "/health") as response:
-                return response.status == 200
-        except Exception:
-            return False
-
-
-def _query_without_key(query_string: bytes) -> str:
-    if not query_string:
-        return ""
-    if b"api_key" not in query_string:
-        return "?" + query_string.decode("latin-1")
-    pairs = [
-        (k, v)
-        for k, v in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
-        if k != "api_key"
-    ]
-    return "?" + urlencode(pairs) if pairs else ""
+        """True when MLflow answers and the key store is open."""
+        return all(v == "ok" for v in (await self.checks()).values())
 
 
 def create_app(settings: GatewaySettings | None = None, store: KeyStore | None = None) -> Gateway:
-    """Build the gateway from settings (environment variables when not given)."""
+    """Build the gateway from settings (``HOKUSAI_GATEWAY_*`` variables when not given)."""
     return Gateway(settings or GatewaySettings(), store)

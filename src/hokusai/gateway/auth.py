@@ -1,31 +1,53 @@
 """Find the caller's API key in a request and check it against the key store.
 
-Accepted, in this order of preference: ``Authorization: Bearer <key>``,
-``Authorization: ApiKey <key>``, ``X-API-Key: <key>`` and, as a fallback,
-``?api_key=<key>``. Several of them may be sent at once (the MLflow client sends
-``X-API-Key`` from the Hokusai plugin *and* ``Bearer`` from ``MLFLOW_TRACKING_TOKEN``)
-as long as they carry the same key.
+Accepted: ``Authorization: Bearer <key>``, ``Authorization: ApiKey <key>``,
+``X-API-Key: <key>`` and, as a fallback, ``?api_key=<key>``. Several of them may be
+sent at once (the MLflow client sends ``X-API-Key`` from the Hokusai plugin *and*
+``Bearer`` from ``MLFLOW_TRACKING_TOKEN``) as long as they carry the same key. The same
+header twice, two different keys, an empty, oversized or non-ASCII key, or an
+``Authorization`` scheme other than Bearer/ApiKey are refused with a message that
+says what to send instead.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import parse_qsl
 
-from hokusai.gateway.keys import ApiKey, KeyStore
+from hokusai.gateway.keys import ApiKey
+from hokusai.gateway.paths import query_keys
 
 MAX_KEY_LENGTH = 256
 SCHEMES = ("bearer", "apikey")
+_HEADERS = {b"authorization": "Authorization", b"x-api-key": "X-API-Key"}
 
 MISSING = (
     "API key required: send it as 'X-API-Key: <key>' or 'Authorization: Bearer <key>'. "
     "With the SDK or the mlflow client, set HOKUSAI_API_KEY (create a key with "
     "`hokusai keys create`)."
 )
-UNKNOWN = "API key not recognised: check HOKUSAI_API_KEY, or create a key with `hokusai keys create`."
+UNKNOWN = (
+    "API key not recognised: check HOKUSAI_API_KEY, or create a key with `hokusai keys create`."
+)
 REVOKED = "API key {id} has been revoked: create a new one with `hokusai keys create`."
 EXPIRED = "API key {id} expired at {when}: create a new one with `hokusai keys create`."
-CONFLICT = "Conflicting credentials: the request carries more than one different API key."
+CONFLICT = (
+    "Conflicting credentials: the request carries {count} different API keys ({sources}); "
+    "send one key (check HOKUSAI_API_KEY and MLFLOW_TRACKING_TOKEN)."
+)
+DUPLICATE = "The {where} credential was sent {count} times: send it once."
+MALFORMED = (
+    "Malformed API key in {where}: keys are printable ASCII without spaces, at most "
+    f"{MAX_KEY_LENGTH} characters, like hk_live_<32 letters and digits>."
+)
+BAD_SCHEME = (
+    "Unsupported Authorization scheme {scheme!r}: use 'Authorization: Bearer <key>', "
+    "'Authorization: ApiKey <key>' or 'X-API-Key: <key>' (unset MLFLOW_TRACKING_USERNAME "
+    "and MLFLOW_TRACKING_PASSWORD, which make the mlflow client send Basic)."
+)
+QUERY_DISABLED = (
+    "The api_key query parameter is disabled on this gateway: send 'X-API-Key: <key>' "
+    "or 'Authorization: Bearer <key>' instead."
+)
 SCOPE = (
     "API key {id} lacks the '{scope}' scope needed for {method} {path}; its scopes are: "
     "{scopes}. Create a key with `hokusai keys create --scope {scope}`."
@@ -33,87 +55,125 @@ SCOPE = (
 
 
 class CredentialError(Exception):
-    """A request's credentials were rejected; carries the MLflow error code to answer."""
+    """A request's credentials were rejected: the MLflow error code, message and reason.
 
-    def __init__(self, error_code: str, message: str) -> None:
+    ``reason`` is a short label for metrics (``missing``, ``malformed``, ``unknown``…).
+    """
+
+    def __init__(self, error_code: str, message: str, reason: str) -> None:
         super().__init__(message)
         self.error_code = error_code
         self.message = message
+        self.reason = reason
 
 
 @dataclass(frozen=True)
 class Credential:
+    """A key found in a request and where it was found."""
+
     secret: str
-    source: str  # "authorization", "x-api-key" or "query"
+    source: str  # "Authorization", "X-API-Key" or "api_key"
 
 
-def _parse_authorization(value: str) -> str:
-    scheme, _, token = value.strip().partition(" ")
-    if scheme.lower() not in SCHEMES:
-        raise CredentialError(
-            "UNAUTHENTICATED",
-            f"Unsupported Authorization scheme {scheme[:20]!r}: use "
-            "'Authorization: Bearer <key>' or 'Authorization: ApiKey <key>'.",
-        )
-    return token.strip()
+def _malformed(where: str) -> CredentialError:
+    return CredentialError("INVALID_PARAMETER_VALUE", MALFORMED.format(where=where), "malformed")
 
 
 def _checked(secret: str, where: str) -> str:
     if not secret:
-        raise CredentialError("UNAUTHENTICATED", f"Empty API key in {where}. " + MISSING)
-    if len(secret) > MAX_KEY_LENGTH or not secret.isascii() or not secret.isprintable():
-        raise CredentialError(
-            "INVALID_PARAMETER_VALUE",
-            f"Malformed API key in {where}: keys are printable ASCII of at most "
-            f"{MAX_KEY_LENGTH} characters, like hk_live_<32 letters and digits>.",
-        )
+        raise CredentialError("UNAUTHENTICATED", f"Empty API key in {where}. " + MISSING, "empty")
+    if (
+        len(secret) > MAX_KEY_LENGTH
+        or not secret.isascii()
+        or not secret.isprintable()
+        or " " in secret
+    ):
+        raise _malformed(where)
     return secret
 
 
+def _from_header(name: bytes, raw: bytes) -> str:
+    where = _HEADERS[name]
+    if len(raw) > MAX_KEY_LENGTH + 16:
+        raise _malformed(where)
+    try:
+        value = raw.decode("ascii").strip()
+    except UnicodeDecodeError:
+        raise _malformed(where) from None
+    if name == b"x-api-key":
+        return _checked(value, where)
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() not in SCHEMES:
+        if not scheme:
+            raise CredentialError(
+                "UNAUTHENTICATED", "Empty Authorization header. " + MISSING, "empty"
+            )
+        raise CredentialError("UNAUTHENTICATED", BAD_SCHEME.format(scheme=scheme[:20]), "scheme")
+    return _checked(token.strip(), f"Authorization: {scheme}")
+
+
 def find_credentials(
-    headers: list[tuple[bytes, bytes]], query_string: bytes, allow_query: bool
+    headers: list[tuple[bytes, bytes]], query: str, allow_query: bool
 ) -> Credential | None:
-    """The one API key the request carries, or ``None``; raises on conflicts/malformed."""
+    """The one API key the request carries, or ``None``.
+
+    Raises :class:`CredentialError` for malformed, duplicated or conflicting keys.
+    """
     found: list[Credential] = []
     for raw_name, raw_value in headers:
         name = raw_name.lower()
-        if name not in (b"authorization", b"x-api-key"):
-            continue
-        value = raw_value.decode("latin-1")
-        if name == b"authorization":
-            found.append(Credential(_checked(_parse_authorization(value), "Authorization"), "authorization"))
-        else:
-            found.append(Credential(_checked(value.strip(), "X-API-Key"), "x-api-key"))
-    if allow_query and b"api_key" in query_string:
-        for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
-            if name == "api_key":
-                found.append(Credential(_checked(value, "the api_key query parameter"), "query"))
+        if name in _HEADERS:
+            found.append(Credential(_from_header(name, raw_value), _HEADERS[name]))
+    in_query = query_keys(query)
+    if in_query and not allow_query:
+        raise CredentialError("UNAUTHENTICATED", QUERY_DISABLED, "query_disabled")
+    found.extend(
+        Credential(_checked(v, "the api_key query parameter"), "api_key") for v in in_query
+    )
+    if not found:
+        return None
+    sources = [c.source for c in found]
+    for source in set(sources):
+        if sources.count(source) > 1:
+            raise CredentialError(
+                "INVALID_PARAMETER_VALUE",
+                DUPLICATE.format(where=source, count=sources.count(source)),
+                "duplicate",
+            )
     if len({c.secret for c in found}) > 1:
-        raise CredentialError("INVALID_PARAMETER_VALUE", CONFLICT)
-    return found[0] if found else None
-
-
-def authenticate(credential: Credential | None, store: KeyStore) -> ApiKey:
-    """The valid stored key for ``credential``; raises :class:`CredentialError` otherwise."""
-    if credential is None:
-        raise CredentialError("UNAUTHENTICATED", MISSING)
-    key = store.verify(credential.secret)
-    if key is None:
-        raise CredentialError("UNAUTHENTICATED", UNKNOWN)
-    if key.is_revoked:
-        raise CredentialError("UNAUTHENTICATED", REVOKED.format(id=key.id))
-    if key.is_expired():
         raise CredentialError(
-            "UNAUTHENTICATED", EXPIRED.format(id=key.id, when=key.expires_at.isoformat())
+            "INVALID_PARAMETER_VALUE",
+            CONFLICT.format(count=len({c.secret for c in found}), sources=", ".join(sources)),
+            "conflict",
         )
+    return found[0]
+
+
+def check_key(key: ApiKey | None, credential: Credential | None) -> ApiKey:
+    """``key`` (the store's answer for ``credential``) if it may be used now."""
+    if credential is None:
+        raise CredentialError("UNAUTHENTICATED", MISSING, "missing")
+    if key is None:
+        raise CredentialError("UNAUTHENTICATED", UNKNOWN, "unknown")
+    if key.is_revoked:
+        raise CredentialError("UNAUTHENTICATED", REVOKED.format(id=key.id), "revoked")
+    if key.is_expired():
+        when = key.expires_at.isoformat() if key.expires_at else "?"
+        raise CredentialError("UNAUTHENTICATED", EXPIRED.format(id=key.id, when=when), "expired")
     return key
 
 
 def authorize(key: ApiKey, scope: str, method: str, path: str) -> None:
+    """Raise ``PERMISSION_DENIED`` naming the missing scope unless ``key`` has it."""
     if not key.allows(scope):
         raise CredentialError(
             "PERMISSION_DENIED",
             SCOPE.format(
-                id=key.id, scope=scope, method=method, path=path, scopes=", ".join(sorted(key.scopes))
+                id=key.id,
+                scope=scope,
+                method=method,
+                path=path,
+                scopes=", ".join(sorted(key.scopes)),
             ),
+            "scope",
         )

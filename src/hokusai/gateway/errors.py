@@ -27,6 +27,7 @@ STATUS_FOR_CODE = {
 async def send_json(
     send: Send, status: int, body: dict, headers: list[tuple[bytes, bytes]] | None = None
 ) -> None:
+    """Send ``body`` as a complete JSON response."""
     payload = json.dumps(body).encode()
     await send(
         {
@@ -43,15 +44,19 @@ async def send_json(
 
 
 async def send_error(
-    send: Send, error_code: str, message: str, status: int | None = None
+    send: Send,
+    error_code: str,
+    message: str,
+    status: int | None = None,
+    headers: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
     """Answer with an MLflow-shaped error; the status follows the code unless given."""
-    headers = [(b"www-authenticate", b'ApiKey realm="hokusai"')] if error_code == (
-        "UNAUTHENTICATED"
-    ) else None
+    extra = list(headers or [])
+    if error_code == "UNAUTHENTICATED":
+        extra.append((b"www-authenticate", b'ApiKey realm="hokusai"'))
     await send_json(
         send,
         status or STATUS_FOR_CODE[error_code],
         {"error_code": error_code, "message": message},
-        headers,
+        extra,
     )

@@ -4,6 +4,10 @@ Keys look like ``hk_live_<32 base62>`` (``hk_test_…`` for local development). 
 SHA-256 digest is stored (the keys are 190-bit random, so a fast hash is the right
 tool); the plaintext is shown once, when the key is created. Revocation and expiry
 are read on every verification, so they take effect on the next request.
+
+The same code serves SQLite (``sqlite:///path/keys.db``) and Postgres
+(``postgresql://user:pass@host/db``; plain ``postgresql://`` and ``postgres://`` URLs
+are driven by psycopg 3).
 """
 
 from __future__ import annotations
@@ -11,7 +15,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import sqlite3
 import string
+import threading
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -109,13 +115,39 @@ def sqlite_url(data_dir: str) -> str:
     return f"sqlite:///{data_dir}/keys.db"
 
 
+def engine_url(url: str) -> str:
+    """``url`` with psycopg 3 as the Postgres driver unless one is named."""
+    for plain in ("postgres://", "postgresql://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url[len(plain) :]
+    return url
+
+
 class KeyStore:
     """Create, list, revoke and verify API keys in a SQL database."""
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine = sa.create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
-        _metadata.create_all(self.engine)
+        self.engine = sa.create_engine(engine_url(url), pool_pre_ping=not self.is_local)
+        self._by_hash = api_keys.select().where(api_keys.c.key_hash == sa.bindparam("digest"))
+        database = self.engine.url.database if self.is_local else None
+        self._sqlite_path = database if database and database != ":memory:" else None
+        self._local = threading.local()
+        try:
+            _metadata.create_all(self.engine)
+        except sa.exc.DBAPIError:
+            # Several gateway workers starting at once race to create the table; the
+            # loser finds it there on a second look.
+            _metadata.create_all(self.engine)
+
+    @property
+    def is_local(self) -> bool:
+        """True for SQLite: a lookup is a quick local read, fine on the event loop."""
+        return self.url.startswith("sqlite")
+
+    def close(self) -> None:
+        """Close the pooled database connections."""
+        self.engine.dispose()
 
     def create(
         self,
@@ -149,11 +181,21 @@ class KeyStore:
         return key, secret
 
     def list(self) -> list[ApiKey]:
+        """Every key, oldest first."""
         with self.engine.connect() as conn:
             rows = conn.execute(api_keys.select().order_by(api_keys.c.created_at)).all()
         return [_to_key(row) for row in rows]
 
+    def get(self, key_id: str) -> ApiKey:
+        """The key with this id; raises :class:`KeyNotFound`."""
+        with self.engine.connect() as conn:
+            row = conn.execute(api_keys.select().where(api_keys.c.id == key_id)).first()
+        if row is None:
+            raise KeyNotFound(key_id)
+        return _to_key(row)
+
     def revoke(self, key_id: str) -> ApiKey:
+        """Mark the key revoked (refused from the next request on); returns it."""
         with self.engine.begin() as conn:
             conn.execute(
                 api_keys.update()
@@ -166,17 +208,58 @@ class KeyStore:
         return _to_key(row)
 
     def verify(self, secret: str) -> ApiKey | None:
-        """The stored key for ``secret`` (possibly revoked or expired), or ``None``."""
+        """The stored key for ``secret`` (possibly revoked or expired), or ``None``.
+
+        Runs on every request. On SQLite it reads through a plain ``sqlite3``
+        connection kept per thread (~20 µs instead of ~300 µs through SQLAlchemy);
+        either way it reads the committed row, so revocation counts immediately.
+        """
         digest = hash_key(secret)
+        if self._sqlite_path is not None:
+            row = self._sqlite_row(digest)
+            if row is None or not hmac.compare_digest(row[2], digest):
+                return None
+            return _from_sqlite(row)
         with self.engine.connect() as conn:
-            row = conn.execute(api_keys.select().where(api_keys.c.key_hash == digest)).first()
-        if row is None or not hmac.compare_digest(row.key_hash, digest):
+            found = conn.execute(self._by_hash, {"digest": digest}).first()
+        if found is None or not hmac.compare_digest(found.key_hash, digest):
             return None
-        return _to_key(row)
+        return _to_key(found)
+
+    def _sqlite_row(self, digest: str) -> tuple | None:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self._sqlite_path, isolation_level=None)  # autocommit
+            self._local.conn = conn
+        return conn.execute(_SQLITE_VERIFY, (digest,)).fetchone()
 
     def ping(self) -> None:
+        """Raise unless the database answers."""
         with self.engine.connect() as conn:
             conn.execute(sa.select(1))
+
+
+_SQLITE_VERIFY = (
+    "SELECT id, name, key_hash, display_prefix, scopes, created_at, expires_at, revoked_at "
+    "FROM api_keys WHERE key_hash = ?"
+)
+
+
+def _when(value: str | None) -> datetime | None:
+    return None if value is None else _aware(datetime.fromisoformat(value))
+
+
+def _from_sqlite(row: tuple) -> ApiKey:
+    key_id, name, _hash, prefix, scopes, created, expires, revoked = row
+    return ApiKey(
+        id=key_id,
+        name=name,
+        display_prefix=prefix,
+        scopes=frozenset(scopes.split()),
+        created_at=_when(created),
+        expires_at=_when(expires),
+        revoked_at=_when(revoked),
+    )
 
 
 def _to_key(row: sa.Row) -> ApiKey:

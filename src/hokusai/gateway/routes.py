@@ -55,6 +55,7 @@ class Route:
     pattern: re.Pattern[str]
 
     def is_write(self, method: str) -> bool:
+        """True when ``method`` on this route changes MLflow's state (needs ``write``)."""
         if method in ("GET", "HEAD", "OPTIONS"):
             return False
         return not (method == "POST" and self.template in READ_ONLY_POSTS)
@@ -97,22 +98,50 @@ def load_table() -> dict[str, list[str]]:
     return live_table()
 
 
+@dataclass(frozen=True)
+class Match:
+    """What the table says about a path: the route for the method, or the methods allowed."""
+
+    route: Route | None
+    allowed: frozenset[str] = frozenset()
+
+
+NO_ROUTE = Match(None)
+
+
+def _bucket(path: str) -> str:
+    # "/api/2.0/mlflow/runs/<run_id>/x" -> "/api/2.0/mlflow/runs": templates are looked
+    # up among the few sharing their first four segments, not across the whole table.
+    return "/".join(path.split("/", 5)[:5])
+
+
 class RouteTable:
-    """Matches a forwarded path (prefix already stripped) to an MLflow route."""
+    """Matches a forwarded path (prefix already stripped) and method to an MLflow route."""
 
     def __init__(self, table: dict[str, list[str]]) -> None:
         self.routes = [Route(t, frozenset(m), _compile(t)) for t, m in table.items()]
         self._exact = {r.template: r for r in self.routes if "<" not in r.template}
-        self._templated = [r for r in self.routes if "<" in r.template]
+        self._templated: dict[str, list[Route]] = {}
+        for route in self.routes:
+            if "<" in route.template:
+                self._templated.setdefault(_bucket(route.template), []).append(route)
 
-    def match(self, path: str) -> Route | None:
-        route = self._exact.get(path)
-        if route is not None:
-            return route
-        for route in self._templated:
-            if route.pattern.match(path):
-                return route
-        return None
+    def _candidates(self, path: str) -> list[Route]:
+        exact = self._exact.get(path)
+        found = [exact] if exact is not None else []
+        found.extend(r for r in self._templated.get(_bucket(path), ()) if r.pattern.match(path))
+        return found
+
+    def match(self, path: str, method: str = "GET") -> Match:
+        """The route serving ``method`` at ``path``; HEAD is served where GET is."""
+        candidates = self._candidates(path)
+        if not candidates:
+            return NO_ROUTE
+        wanted = "GET" if method == "HEAD" else method
+        for route in candidates:
+            if wanted in route.methods:
+                return Match(route)
+        return Match(None, frozenset().union(*(r.methods for r in candidates)))
 
 
 def main() -> None:  # pragma: no cover - maintenance command
