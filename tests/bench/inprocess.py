@@ -1,0 +1,112 @@
+"""In-process costs: ``KeyStore.verify`` and ``register_tokenized_model`` vs raw MLflow calls."""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import statistics
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from hokusai.gateway.keys import KeyStore, api_keys, generate_secret, hash_key
+
+
+def key_verify(workdir: Path, keys: int, calls: int) -> dict[str, float]:
+    """Per-call µs of ``verify()`` (SQLite lookup + hash) on a store holding ``keys`` keys."""
+    store = KeyStore(f"sqlite:///{workdir / 'verify-keys.db'}")
+    secrets = [generate_secret("live") for _ in range(keys)]
+    created = datetime.now(UTC)
+    rows = [
+        {"id": f"key_{i:012d}", "name": f"bench-{i}", "key_hash": hash_key(s),
+         "display_prefix": s[:12], "scopes": "read write", "created_at": created}
+        for i, s in enumerate(secrets)
+    ]  # fmt: skip
+    with store.engine.begin() as conn:
+        conn.execute(api_keys.insert(), rows)
+    chosen = [random.choice(secrets) for _ in range(calls)]
+    for secret in chosen[:200]:  # warm-up: statement cache, pool
+        store.verify(secret)
+    timings = []
+    for secret in chosen:
+        started = time.perf_counter()
+        found = store.verify(secret)
+        timings.append(time.perf_counter() - started)
+        if found is None:
+            raise RuntimeError("verify() did not find a stored key")
+    started = time.perf_counter()
+    for secret in chosen:
+        hash_key(secret)
+    hash_only = (time.perf_counter() - started) / calls
+    timings.sort()
+    return {
+        "keys": keys,
+        "calls": calls,
+        "mean_us": statistics.fmean(timings) * 1e6,
+        "p50_us": timings[len(timings) // 2] * 1e6,
+        "p99_us": timings[int(len(timings) * 0.99)] * 1e6,
+        "hash_only_us": hash_only * 1e6,
+    }
+
+
+def register_vs_raw(
+    tracking_uri: str, api_key: str, repeats: int, requests: Callable[[], float | None]
+) -> dict[str, float | None]:
+    """Median seconds of ``register_tokenized_model`` vs create_registered_model +
+    create_model_version with the same tags, alternated, each on a new model name.
+
+    ``requests()`` reads the gateway's request counter, to report HTTP calls per call.
+    """
+    os.environ.update(
+        MLFLOW_HTTP_REQUEST_MAX_RETRIES="1", MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR="0",
+        MLFLOW_TRACKING_TOKEN=api_key,  # the raw client's credential (Bearer)
+    )  # fmt: skip
+    from mlflow import MlflowClient
+
+    from hokusai import ModelRegistry
+    from hokusai.core.results import TAG_BASELINE, TAG_METRIC, TAG_STATUS, TAG_TOKEN_ID
+
+    # Quiet "Waiting up to 300 seconds for model version…" (mlflow sets its level on import).
+    logging.getLogger("mlflow").setLevel(logging.WARNING)
+    registry = ModelRegistry(tracking_uri=tracking_uri, api_key=api_key)
+    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    tags = {TAG_TOKEN_ID: "bench-token", TAG_METRIC: "accuracy", TAG_BASELINE: "0.85",
+            TAG_STATUS: "registered"}  # fmt: skip
+    run = uuid.uuid4().hex[:8]
+
+    def sdk(i: int) -> None:
+        registry.register_tokenized_model(
+            f"s3://bench/{run}/sdk-{i}", f"bench-sdk-{run}-{i}", "bench-token", "accuracy", 0.85
+        )
+
+    def raw(i: int) -> None:
+        name = f"bench-raw-{run}-{i}"
+        client.create_registered_model(name)
+        client.create_model_version(name, f"s3://bench/{run}/raw-{i}", tags=tags)
+
+    sdk(-1)  # warm-up both paths (imports, connection pool)
+    raw(-1)
+    times: dict[str, list[float]] = {"sdk": [], "raw": []}
+    calls: dict[str, float | None] = {"sdk": 0.0, "raw": 0.0}
+    for i in range(repeats):
+        pairs = [("sdk", sdk), ("raw", raw)]
+        for label, call in pairs if i % 2 else pairs[::-1]:
+            before = requests()
+            started = time.perf_counter()
+            call(i)
+            times[label].append(time.perf_counter() - started)
+            after = requests()
+            if before is None or after is None or calls[label] is None:
+                calls[label] = None
+            else:
+                calls[label] += after - before
+    return {
+        "repeats": repeats,
+        "sdk_median_s": statistics.median(times["sdk"]),
+        "raw_median_s": statistics.median(times["raw"]),
+        "sdk_http_calls": None if calls["sdk"] is None else calls["sdk"] / repeats,
+        "raw_http_calls": None if calls["raw"] is None else calls["raw"] / repeats,
+    }
