@@ -1,12 +1,20 @@
-"""Turn MLflow and HTTP failures into Hokusai errors that say what to do."""
+"""Turn MLflow and HTTP failures into Hokusai errors that say what to do.
+
+Also bounds MLflow's silent retries (247 s on a 503 by default) and announces each
+retry as a logged warning on the ``hokusai`` logger.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import json
+import logging
 import os
 import re
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
+from hokusai.config import Setting
 from hokusai.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -15,73 +23,270 @@ from hokusai.errors import (
     PermissionDeniedError,
     RegistryNotFoundError,
     RegistryUnavailableError,
+    ValidationError,
 )
 
-# MLflow's defaults retry a 503 for 247 s in silence (MLFLOW_FACTS §4); ours fail in seconds.
+logger = logging.getLogger("hokusai")
+
+# MLflow's defaults retry a 503 for 247 s in silence (MLFLOW_FACTS §4); ours fail in ~3 s.
 # A user's own setting of any of these variables wins.
 BOUNDED_RETRIES = {
     "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
     "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
-    "MLFLOW_HTTP_REQUEST_TIMEOUT": "60",
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": "30",
 }
 
+CANONICAL_PATH = "/api/mlflow"
 LOCAL_HINT = "e.g. http://127.0.0.1:5000/api/mlflow as printed by `hokusai local up`"
-_UNREACHABLE = re.compile(
-    r"Connection refused|NewConnectionError|Max retries exceeded|Failed to resolve|"
-    r"Name or service not known|ConnectTimeout|ReadTimeout|timed out|RemoteDisconnected"
+SET_KEY_HINT = (
+    "Set a valid key with `export HOKUSAI_API_KEY=<key>` or `hokusai login --api-key <key>` "
+    "(or pass api_key=...)."
 )
+_REFUSED = re.compile(r"Connection refused|Errno 111|ConnectionRefused")
+_DNS = re.compile(r"Failed to resolve|Name or service not known|nodename nor servname|getaddrinfo")
+_TIMEOUT = re.compile(r"ReadTimeout|ConnectTimeout|timed out")
+_TOO_MANY = re.compile(r"too many (\d{3}) error responses")
+_UNREACHABLE = re.compile(
+    r"NewConnectionError|Max retries exceeded|RemoteDisconnected|ConnectionError|"
+    r"Connection aborted|Connection reset"
+)
+_SCOPE = re.compile(r"lacks the '(\w+)' scope")
+_CREDENTIALS = re.compile(
+    r"Malformed API key|Conflicting credentials|Unsupported Authorization scheme|"
+    r"credential was sent|api_key query parameter"
+)
+_ERROR_PREFIX = re.compile(r"^[A-Z_]+: ")
 
 
 def bound_retries() -> None:
-    """Apply :data:`BOUNDED_RETRIES` where the user has not chosen otherwise."""
+    """Apply :data:`BOUNDED_RETRIES` where the user has not chosen otherwise.
+
+    Also installs :class:`RetryAnnouncer`, so each retry is logged as a warning.
+
+    Example:
+        >>> import os
+        >>> from hokusai._translate import bound_retries
+        >>> bound_retries()
+        >>> "MLFLOW_HTTP_REQUEST_MAX_RETRIES" in os.environ
+        True
+    """
     for name, value in BOUNDED_RETRIES.items():
         os.environ.setdefault(name, value)
+    RetryAnnouncer.install()
 
 
-def _status_of(exc: Exception) -> int | None:
+def attempts() -> int:
+    """How many requests MLflow makes before giving up (retries + 1).
+
+    Example:
+        >>> from hokusai._translate import attempts
+        >>> attempts() >= 1
+        True
+    """
+    try:
+        return int(os.environ.get("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "7")) + 1
+    except ValueError:
+        return 8
+
+
+class RetryAnnouncer(logging.Filter):
+    """Turns urllib3's silent retry records into a ``hokusai`` warning per retry.
+
+    urllib3 records each retry at DEBUG level on ``urllib3.util.retry``; this filter
+    reads them, logs ``Registry request failed (HTTP 503); retrying (attempt 2 of 3)…``
+    and drops the DEBUG record so nothing else changes.
+    """
+
+    _installed = False
+
+    @classmethod
+    def install(cls) -> None:
+        if cls._installed:
+            return
+        retry_logger = logging.getLogger("urllib3.util.retry")
+        retry_logger.addFilter(cls())
+        if retry_logger.level == logging.NOTSET or retry_logger.level > logging.DEBUG:
+            retry_logger.setLevel(logging.DEBUG)
+        cls._installed = True
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.DEBUG:
+            return True
+        if str(record.msg).startswith("Incremented Retry") and len(record.args or ()) == 2:
+            url, retry = record.args
+            last = retry.history[-1] if getattr(retry, "history", None) else None
+            if last is not None:
+                reason = f"HTTP {last.status}" if last.status else type(last.error).__name__
+                logger.warning(
+                    "Registry request failed (%s) for %s; retrying (attempt %d of %d)…",
+                    reason,
+                    str(url).split("?")[0],
+                    len(retry.history) + 1,
+                    attempts(),
+                )
+        return False
+
+
+def suggested_uri(uri: str) -> str:
+    """The canonical tracking URI on the same host.
+
+    Example:
+        >>> suggested_uri("http://127.0.0.1:5000/api/mlflow-typo")
+        'http://127.0.0.1:5000/api/mlflow'
+    """
+    parts = urlsplit(uri)
+    return f"{parts.scheme}://{parts.netloc}{CANONICAL_PATH}"
+
+
+def _details(exc: Exception) -> tuple[int | None, str, str]:
+    """(HTTP status, MLflow error code, message) from an MLflow or requests exception."""
+    code = str(getattr(exc, "error_code", "") or "")
+    message = str(getattr(exc, "message", "") or exc)
+    status = None
     response = getattr(exc, "response", None)
     if response is not None and getattr(response, "status_code", None):
-        return response.status_code
+        status = response.status_code
+        with contextlib.suppress(ValueError, AttributeError, TypeError):
+            body = json.loads(response.text)
+            code = body.get("error_code", code) or code
+            message = body.get("message", message) or message
     getter = getattr(exc, "get_http_status_code", None)
-    return getter() if getter else None
+    if status is None and getter is not None:
+        status = getter()
+    if code == "INTERNAL_ERROR" and status == 500 and "Response:" not in message:
+        status = None  # MLflow's placeholder status for client-side failures
+    match = re.search(r"failed with error code (\d{3}) != 200", message)
+    if match:
+        status = int(match.group(1))
+    return status, code, _ERROR_PREFIX.sub("", message).strip()
 
 
-def translate(exc: Exception, tracking_uri: str) -> HokusaiError:
-    """The Hokusai error for an exception raised by MLflow or requests."""
-    code = getattr(exc, "error_code", "")
+def _source(setting: Setting | str) -> tuple[str, str]:
+    if isinstance(setting, Setting):
+        return setting.value, setting.source
+    return setting, "argument"
+
+
+def translate(
+    exc: Exception, tracking_uri: Setting | str, api_key: Setting | bool | None = True
+) -> HokusaiError:
+    """The Hokusai error for an exception raised by MLflow or requests.
+
+    ``api_key`` is the key setting that was used (``None``: no key configured;
+    ``True``: unknown), so a 401 can say where the key came from.
+
+    Example:
+        >>> from mlflow.exceptions import RestException
+        >>> exc = RestException({"error_code": "INTERNAL_ERROR", "message": "Response: {'detail': 'Not Found'}"})
+        >>> error = translate(exc, "http://127.0.0.1:5000/mlflow-typo")
+        >>> type(error).__name__
+        'RegistryNotFoundError'
+        >>> "INTERNAL_ERROR" in str(error)
+        False
+    """
+    uri, uri_source = _source(tracking_uri)
+    status, code, message = _details(exc)
     text = str(exc)
-    status = _status_of(exc)
-    message = getattr(exc, "message", text)
-    if code == "UNAUTHENTICATED" or status == 401:
-        return AuthenticationError(f"The registry at {tracking_uri} refused the request: {message}")
-    if code == "PERMISSION_DENIED" or (status == 403 and "Invalid Host header" not in text):
-        return PermissionDeniedError(f"The registry at {tracking_uri} refused the request: {message}")
+    if code == "UNAUTHENTICATED" or status == 401 or _CREDENTIALS.search(message):
+        if api_key is None:
+            return AuthenticationError(
+                f"Authentication failed at {uri}: no API key is configured. {SET_KEY_HINT}"
+            )
+        origin = f" The key came from {api_key.source}." if isinstance(api_key, Setting) else ""
+        return AuthenticationError(
+            f"Authentication failed at {uri}: {message}{origin} {SET_KEY_HINT}"
+        )
     if "Invalid Host header" in text:
         return ConfigurationError(
-            f"MLflow behind {tracking_uri} rejected the Host header (403). The MLflow server "
+            f"MLflow behind {uri} rejected the Host header (HTTP 403). The MLflow server "
             "needs --allowed-hosts listing the host name clients use."
+        )
+    if code == "PERMISSION_DENIED" or status == 403:
+        scope_match = _SCOPE.search(message)
+        scope = scope_match.group(1) if scope_match else None
+        need = f"a key with the '{scope}' scope" if scope else "a key with the needed scope"
+        return PermissionDeniedError(
+            f"Permission denied at {uri}: {message} Ask the registry's administrator for "
+            f"{need} (local registry: `hokusai keys create --name <name> --scope "
+            f"{scope or 'write'}`) and set it as HOKUSAI_API_KEY.",
+            scope=scope,
         )
     if code == "RESOURCE_DOES_NOT_EXIST":
         return ModelNotFoundError(message)
     if code == "ENDPOINT_NOT_FOUND" or status == 404 or "'Not Found'" in text:
-        return RegistryNotFoundError(
-            f"{tracking_uri} is not the MLflow API of a Hokusai registry (HTTP 404). Set "
-            f"MLFLOW_TRACKING_URI to the registry's tracking URI, {LOCAL_HINT}, or "
-            "https://registry.hokus.ai/api/mlflow."
-        )
-    if _UNREACHABLE.search(text) or code == "TEMPORARILY_UNAVAILABLE" or (status or 0) >= 500:
-        reason = _UNREACHABLE.search(text)
+        return RegistryNotFoundError(not_found_message(uri, uri_source))
+    if code in ("INVALID_PARAMETER_VALUE", "BAD_REQUEST") or status == 400:
+        return ValidationError(f"The registry at {uri} rejected the request: {message}")
+    return _unavailable(text, status, code, message, uri, uri_source)
+
+
+def not_found_message(uri: str, uri_source: str) -> str:
+    """The text of a 404: the URI used, where it came from, and the right one.
+
+    Example:
+        >>> print(not_found_message("http://h:5000/mlflow-typo", "argument"))  # doctest: +ELLIPSIS
+        http://h:5000/mlflow-typo is not the MLflow API of a Hokusai registry (HTTP 404; ...
+    """
+    right = suggested_uri(uri)
+    if urlsplit(uri).path.rstrip("/") == CANONICAL_PATH:
+        fix = f"Check the host and port: {LOCAL_HINT}, or https://registry.hokus.ai/api/mlflow."
+    else:
+        fix = f"Use the registry's tracking URI, {right} ({LOCAL_HINT.removeprefix('e.g. ')})."
+    return (
+        f"{uri} is not the MLflow API of a Hokusai registry (HTTP 404; the URI came from "
+        f"{uri_source}). {fix} Set it with `export MLFLOW_TRACKING_URI={right}` or "
+        "`hokusai login --tracking-uri ...`."
+    )
+
+
+def _unavailable(
+    text: str, status: int | None, code: str, message: str, uri: str, uri_source: str
+) -> HokusaiError:
+    where = f"the registry at {uri} (URI from {uri_source})"
+    local = (
+        "If it is your local registry, start it with `hokusai local up`; otherwise check "
+        "the URL (MLFLOW_TRACKING_URI / HOKUSAI_API_ENDPOINT)."
+    )
+    too_many = _TOO_MANY.search(text)
+    if _REFUSED.search(text):
+        return RegistryUnavailableError(f"Cannot connect to {where}: connection refused. {local}")
+    if _DNS.search(text):
         return RegistryUnavailableError(
-            f"Cannot reach the registry at {tracking_uri}"
-            f" ({reason.group(0) if reason else message}). If it is your local registry, start "
-            "it with `hokusai local up`; otherwise check MLFLOW_TRACKING_URI and retry later."
+            f"Cannot resolve the host name of {where}. Check the URL for typos "
+            "(MLFLOW_TRACKING_URI / HOKUSAI_API_ENDPOINT) and your network."
         )
-    return HokusaiError(f"The registry at {tracking_uri} answered: {text}")
+    if too_many or code in ("TEMPORARILY_UNAVAILABLE", "DEADLINE_EXCEEDED") or (status or 0) >= 502:
+        answered = too_many.group(1) if too_many else status or 503
+        return RegistryUnavailableError(
+            f"{where[0].upper()}{where[1:]} is temporarily unavailable (HTTP {answered}, still "
+            f"failing after {attempts()} attempts). Retry in a minute; if it persists, the "
+            "registry's MLflow server is down: run `hokusai doctor` and contact its operator."
+        )
+    if _TIMEOUT.search(text):
+        return RegistryUnavailableError(
+            f"{where[0].upper()}{where[1:]} did not answer in time (after {attempts()} "
+            "attempts). Retry later, or raise MLFLOW_HTTP_REQUEST_TIMEOUT for slow uploads."
+        )
+    if _UNREACHABLE.search(text):
+        return RegistryUnavailableError(f"Cannot reach {where}. {local}")
+    shown = f"HTTP {status}: " if status else ""
+    return HokusaiError(
+        f"The registry at {uri} failed unexpectedly ({shown}{message}). Retry; if it "
+        "persists, run `hokusai doctor` and report this message to the registry's operator."
+    )
 
 
 @contextlib.contextmanager
-def translated_errors(tracking_uri: str) -> Iterator[None]:
-    """Re-raise MLflow / requests failures inside the block as Hokusai errors."""
+def translated_errors(
+    tracking_uri: Setting | str, api_key: Setting | bool | None = True
+) -> Iterator[None]:
+    """Re-raise MLflow / requests failures inside the block as Hokusai errors.
+
+    Example:
+        >>> from hokusai._translate import translated_errors
+        >>> with translated_errors("http://127.0.0.1:5000/api/mlflow"):
+        ...     pass
+    """
     import requests
     from mlflow.exceptions import MlflowException
 
@@ -90,4 +295,4 @@ def translated_errors(tracking_uri: str) -> Iterator[None]:
     except HokusaiError:
         raise
     except (MlflowException, requests.RequestException) as exc:
-        raise translate(exc, tracking_uri) from exc
+        raise translate(exc, tracking_uri, api_key) from exc

@@ -21,6 +21,7 @@ Example:
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -32,7 +33,13 @@ from hokusai.errors import ConfigurationError
 
 @dataclass(frozen=True)
 class EnvironmentVariable:
-    """An environment variable the SDK reads; the reference page is generated from these."""
+    """An environment variable the SDK reads; the reference page is generated from these.
+
+    Example:
+        >>> from hokusai.config import SDK_ENVIRONMENT_VARIABLES
+        >>> [variable.name for variable in SDK_ENVIRONMENT_VARIABLES]
+        ['HOKUSAI_API_KEY', 'MLFLOW_TRACKING_URI', 'HOKUSAI_API_ENDPOINT', 'HOKUSAI_CONFIG']
+    """
 
     name: str
     description: str
@@ -67,20 +74,35 @@ DEFAULT_TRACKING_URI = DEFAULT_API_ENDPOINT + "/mlflow"
 
 @dataclass(frozen=True)
 class Setting:
-    """A resolved value and where it came from."""
+    """A resolved value and where it came from.
+
+    Example:
+        >>> resolve_api_key(environ={"HOKUSAI_API_KEY": "hk_test_x"}).source
+        'environment (HOKUSAI_API_KEY)'
+    """
 
     value: str
     source: str
 
 
 def config_path(environ: Mapping[str, str] | None = None) -> Path:
-    """The config file's path: ``$HOKUSAI_CONFIG`` or ``~/.hokusai/config.toml``."""
+    """The config file's path: ``$HOKUSAI_CONFIG`` or ``~/.hokusai/config.toml``.
+
+    Example:
+        >>> config_path({"HOKUSAI_CONFIG": "/etc/hokusai.toml"})
+        PosixPath('/etc/hokusai.toml')
+    """
     environ = os.environ if environ is None else environ
     return Path(environ.get(CONFIG_FILE.name) or CONFIG_FILE.default).expanduser()
 
 
 def read_config_file(path: Path) -> dict[str, str]:
-    """Read the TOML config file; a missing file is an empty config."""
+    """Read the TOML config file; a missing file is an empty config.
+
+    Example:
+        >>> read_config_file(Path("/nonexistent/config.toml"))
+        {}
+    """
     try:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
@@ -101,14 +123,26 @@ def _from_file(key: str, environ: Mapping[str, str]) -> Setting | None:
 
 
 def endpoint_to_tracking_uri(endpoint: str) -> str:
-    """``http://h/api`` → ``http://h/api/mlflow``."""
+    """``http://h/api`` → ``http://h/api/mlflow``.
+
+    Example:
+        >>> endpoint_to_tracking_uri("http://127.0.0.1:5000/api/")
+        'http://127.0.0.1:5000/api/mlflow'
+    """
     return endpoint.rstrip("/") + "/mlflow"
 
 
 def resolve_api_key(
     api_key: str | None = None, environ: Mapping[str, str] | None = None
 ) -> Setting | None:
-    """The API key by the precedence rule, or ``None`` when none is configured."""
+    """The API key by the precedence rule, or ``None`` when none is configured.
+
+    Example:
+        >>> resolve_api_key("hk_arg", environ={"HOKUSAI_API_KEY": "hk_env"})
+        Setting(value='hk_arg', source='argument')
+        >>> resolve_api_key(environ={"HOKUSAI_CONFIG": "/nonexistent.toml"}) is None
+        True
+    """
     environ = os.environ if environ is None else environ
     if api_key:
         return Setting(api_key, "argument")
@@ -120,7 +154,12 @@ def resolve_api_key(
 def resolve_tracking_uri(
     tracking_uri: str | None = None, environ: Mapping[str, str] | None = None
 ) -> Setting:
-    """The registry's MLflow URL by the precedence rule."""
+    """The registry's MLflow URL by the precedence rule.
+
+    Example:
+        >>> resolve_tracking_uri(environ={"HOKUSAI_CONFIG": "/nonexistent.toml"})
+        Setting(value='https://registry.hokus.ai/api/mlflow', source='default')
+    """
     environ = os.environ if environ is None else environ
     if tracking_uri:
         return Setting(_checked_uri(tracking_uri, "argument"), "argument")
@@ -140,6 +179,16 @@ def resolve_tracking_uri(
     return Setting(DEFAULT_TRACKING_URI, "default")
 
 
+def check_tracking_uri(uri: str, source: str = "argument") -> str:
+    """``uri`` without a trailing slash, or a :class:`ConfigurationError` if not http(s).
+
+    Example:
+        >>> check_tracking_uri("http://127.0.0.1:5000/api/mlflow/")
+        'http://127.0.0.1:5000/api/mlflow'
+    """
+    return _checked_uri(uri, source)
+
+
 def _checked_uri(uri: str, source: str) -> str:
     if not uri.startswith(("http://", "https://")):
         raise ConfigurationError(
@@ -148,3 +197,31 @@ def _checked_uri(uri: str, source: str) -> str:
             "(printed by `hokusai local up`)."
         )
     return uri.rstrip("/")
+
+
+def write_config_file(
+    values: Mapping[str, str], path: Path | None = None, environ: Mapping[str, str] | None = None
+) -> Path:
+    """Merge ``values`` into the config file, created with 0600 permissions.
+
+    Used by ``hokusai login``; the directory is created (0700) when missing. Returns
+    the file's path.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "config.toml"
+        >>> written = write_config_file({"api_key": "hk_test_x"}, path)
+        >>> oct(written.stat().st_mode & 0o777), read_config_file(written)
+        ('0o600', {'api_key': 'hk_test_x'})
+    """
+    path = config_path(environ) if path is None else Path(path).expanduser()
+    merged = {**read_config_file(path), **{k: v for k, v in values.items() if v}}
+    body = "".join(f"{key} = {json.dumps(str(value))}\n" for key, value in sorted(merged.items()))
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write("# Written by `hokusai login`; keep it private (it holds your API key).\n")
+        handle.write(body)
+    os.chmod(path, 0o600)
+    return path

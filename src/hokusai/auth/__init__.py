@@ -4,6 +4,12 @@ The key is chosen by the precedence rule of :mod:`hokusai.config`. SDK objects b
 with an explicit ``api_key=`` send that key for their own calls only
 (:func:`using_api_key`); plain ``mlflow`` calls pick up ``HOKUSAI_API_KEY`` (or the
 config file) through the installed MLflow header plugin.
+
+Example:
+    >>> from hokusai.auth import current_api_key, using_api_key
+    >>> with using_api_key("hk_test_example"):
+    ...     current_api_key()
+    'hk_test_example'
 """
 
 from __future__ import annotations
@@ -23,7 +29,19 @@ _active_key: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 
 @contextlib.contextmanager
 def using_api_key(api_key: str | None) -> Iterator[None]:
-    """Send ``api_key`` with every MLflow request made inside the ``with`` block."""
+    """Send ``api_key`` with every MLflow request made inside the ``with`` block.
+
+    The key is held in a context variable, so threads and asyncio tasks that do not
+    enter the block keep their own key.
+
+    Example:
+        >>> with using_api_key("hk_test_a"):
+        ...     with using_api_key("hk_test_b"):
+        ...         inner = current_api_key()
+        ...     outer = current_api_key()
+        >>> inner, outer
+        ('hk_test_b', 'hk_test_a')
+    """
     token = _active_key.set(api_key)
     try:
         yield
@@ -32,7 +50,13 @@ def using_api_key(api_key: str | None) -> Iterator[None]:
 
 
 def current_api_key() -> str | None:
-    """The key for the next request: the active SDK key, else the configured one."""
+    """The key for the next request: the active SDK key, else the configured one.
+
+    Example:
+        >>> with using_api_key("hk_test_active"):
+        ...     current_api_key()
+        'hk_test_active'
+    """
     key = _active_key.get()
     if key:
         return key

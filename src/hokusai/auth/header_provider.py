@@ -15,14 +15,23 @@ from hokusai.auth import API_KEY_HEADER, current_api_key
 
 
 class HokusaiHeaderProvider(RequestHeaderProvider):
-    """Sends the resolved Hokusai API key on each request (checked per request)."""
+    """Sends the resolved Hokusai API key on each request (checked per request).
+
+    Example:
+        >>> from hokusai.auth import using_api_key
+        >>> with using_api_key("hk_test_example"):
+        ...     HokusaiHeaderProvider().request_headers()
+        {'X-API-Key': 'hk_test_example'}
+    """
 
     def in_context(self) -> bool:
+        """True when a key is configured (MLflow then asks for the headers)."""
         try:
             return current_api_key() is not None
         except Exception:  # a broken config file must not break unrelated mlflow calls
             return False
 
     def request_headers(self) -> dict[str, str]:
+        """``{"X-API-Key": <key>}``, or ``{}`` without a key."""
         key = current_api_key()
         return {API_KEY_HEADER: key} if key else {}

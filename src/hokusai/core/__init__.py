@@ -1,6 +1,12 @@
-"""The registry SDK: :class:`ModelRegistry` and its typed results."""
+"""The registry SDK: :class:`ModelRegistry` and its typed results.
+
+Example:
+    >>> from hokusai.core import ModelRegistry, TokenizedModel
+    >>> ModelRegistry.promote.__name__
+    'promote'
+"""
 
 from hokusai.core.registry import ModelRegistry
-from hokusai.core.results import TokenizedModel
+from hokusai.core.results import LineageEntry, ModelLineage, Promotion, TokenizedModel
 
-__all__ = ["ModelRegistry", "TokenizedModel"]
+__all__ = ["LineageEntry", "ModelLineage", "ModelRegistry", "Promotion", "TokenizedModel"]

@@ -3,20 +3,33 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
-from hokusai._translate import bound_retries, translated_errors
+from hokusai._translate import bound_retries, translate, translated_errors
 from hokusai.auth import using_api_key
 from hokusai.config import Setting, resolve_api_key, resolve_tracking_uri
+from hokusai.core import _lineage as lineage
+from hokusai.core import _versions as mv
 from hokusai.core import validation as check
+from hokusai.core._compat import legacy_keywords, unsupported_method
 from hokusai.core.results import (
+    ROLE_BASELINE,
+    ROLE_TOKENIZED,
     TAG_BASELINE,
     TAG_METRIC,
+    TAG_ROLE,
     TAG_STATUS,
     TAG_TOKEN_ID,
+    ModelLineage,
+    Promotion,
     TokenizedModel,
 )
-from hokusai.errors import ModelNotFoundError, RegistrationError
+from hokusai.errors import HokusaiError, PermissionDeniedError, RegistrationError
+
+DEFAULT_ALIAS = "production"
+BASELINE_ALIAS = "baseline"
 
 
 class ModelRegistry:
@@ -41,21 +54,24 @@ class ModelRegistry:
         self._tracking_uri: Setting = resolve_tracking_uri(tracking_uri)
         self._api_key: Setting | None = resolve_api_key(api_key)
         bound_retries()
-        self._client = MlflowClient(
-            tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri
-        )
+        self._client = MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called for missing attributes: name the right method for old-guide calls.
+        raise unsupported_method(type(self).__name__, name)
 
     @property
     def tracking_uri(self) -> str:
-        """The registry URL this object talks to."""
+        """The registry URL this object talks to (resolved by the precedence rule)."""
         return self._tracking_uri.value
 
     @contextlib.contextmanager
     def _call(self) -> Iterator[None]:
         key = self._api_key.value if self._api_key else None
-        with using_api_key(key), translated_errors(self.tracking_uri):
+        with using_api_key(key), translated_errors(self._tracking_uri, self._api_key):
             yield
 
+    @legacy_keywords
     def register_tokenized_model(
         self,
         model_uri: str,
@@ -69,7 +85,8 @@ class ModelRegistry:
 
         The version is tagged with the token id, the benchmark metric and its baseline.
         Calling it again with the same model, name and token returns the existing
-        version instead of creating a duplicate.
+        version instead of creating a duplicate; if a step fails after the version was
+        created, the version is deleted again.
 
         Args:
             model_uri: where the model is, e.g. ``model_info.model_uri`` from
@@ -82,94 +99,263 @@ class ModelRegistry:
 
         Raises:
             ValidationError: an argument is invalid (nothing was sent).
+
+        Example::
+
+            registry = ModelRegistry()
+            model = registry.register_tokenized_model(
+                info.model_uri, "lead-scorer", "LSCOR", "accuracy", 0.85
+            )
+            print(model.name, model.version)   # lead-scorer 1
         """
         check.check_name(model_uri, "model_uri")
         check.check_name(model_name, "model_name")
         check.check_token_id(token_id)
         check.check_name(metric_name, "metric_name")
         baseline = check.check_number(baseline_value, "baseline_value")
-        tags = {
-            **check.check_tags(additional_tags),
+        tags = self._tags(additional_tags, token_id, metric_name, baseline, ROLE_TOKENIZED)
+        return self._register(model_uri, model_name, token_id, ROLE_TOKENIZED, tags)
+
+    @legacy_keywords
+    def register_baseline(
+        self,
+        model_uri: str,
+        model_name: str,
+        metric_name: str,
+        metric_value: float,
+        token_id: str | None = None,
+        additional_tags: dict[str, str] | None = None,
+    ) -> TokenizedModel:
+        """Register the baseline model a token's improvements are measured against.
+
+        Creates a version tagged ``hokusai_role=baseline`` with the metric and its
+        value, and points the ``baseline`` alias at it (``models:/<name>@baseline``).
+        Idempotent like :meth:`register_tokenized_model`.
+
+        Args:
+            model_uri: where the model is (``models:/m-…`` or ``runs:/<run>/model``).
+            model_name: the registered model's name.
+            metric_name: the benchmark metric, e.g. ``"accuracy"``.
+            metric_value: the baseline model's value of that metric, a number.
+            token_id: the Hokusai token the baseline belongs to, if any.
+            additional_tags: more version tags.
+
+        Example::
+
+            baseline = registry.register_baseline(info.model_uri, "lead-scorer", "accuracy", 0.85,
+                                                  token_id="LSCOR")
+            print(baseline.role, baseline.aliases)   # baseline ('baseline',)
+        """
+        check.check_name(model_uri, "model_uri")
+        check.check_name(model_name, "model_name")
+        if token_id is not None:
+            check.check_token_id(token_id)
+        check.check_name(metric_name, "metric_name")
+        value = check.check_number(metric_value, "metric_value")
+        tags = self._tags(additional_tags, token_id or "", metric_name, value, ROLE_BASELINE)
+
+        def point_alias(version: Any) -> None:
+            self._client.set_registered_model_alias(model_name, BASELINE_ALIAS, version.version)
+
+        registered = self._register(
+            model_uri, model_name, token_id or "", ROLE_BASELINE, tags, point_alias
+        )
+        if BASELINE_ALIAS not in registered.aliases:  # an existing version found on retry
+            with self._call():
+                point_alias(registered)
+                return TokenizedModel.from_model_version(
+                    self._client.get_model_version(model_name, registered.version)
+                )
+        return registered
+
+    @staticmethod
+    def _tags(extra: Any, token_id: str, metric: str, value: float, role: str) -> dict[str, str]:
+        return {
+            **check.check_tags(extra),
             TAG_TOKEN_ID: token_id,
-            TAG_METRIC: metric_name,
-            TAG_BASELINE: repr(baseline),
+            TAG_METRIC: metric,
+            TAG_BASELINE: repr(value),
             TAG_STATUS: "registered",
+            TAG_ROLE: role,
         }
+
+    def _register(
+        self,
+        model_uri: str,
+        model_name: str,
+        token_id: str,
+        role: str,
+        tags: dict[str, str],
+        after_create: Callable[[Any], None] | None = None,
+    ) -> TokenizedModel:
         with self._call():
-            source, run_id, model_id = self._resolve_source(model_uri)
-            existing = self._find_existing(model_name, source, token_id)
+            source, run_id, model_id = mv.resolve_source(self._client, model_uri)
+            existing = mv.find_existing(self._client, model_name, source, token_id, role)
             if existing is not None:
                 return TokenizedModel.from_model_version(existing)
-            self._ensure_registered_model(model_name)
+            mv.ensure_registered_model(self._client, model_name)
             # Tags travel in the create call itself: a version exists fully tagged or not at all.
             version = self._client.create_model_version(
-                model_name, source, run_id=run_id, tags=tags, model_id=model_id
+                model_name,
+                source,
+                run_id=run_id,
+                tags=tags,
+                model_id=model_id,
+                await_creation_for=0,
             )
-        if version.tags.get(TAG_TOKEN_ID) != token_id:  # pragma: no cover - server contract
-            raise RegistrationError(f"Version {version.version} of {model_name} lost its tags.")
+        try:
+            with self._call():
+                version = mv.await_ready(self._client, version)
+                if after_create is not None:
+                    after_create(version)
+                    version = self._client.get_model_version(model_name, version.version)
+        except BaseException as exc:
+            self._undo(model_name, str(version.version), exc)
+            raise
         return TokenizedModel.from_model_version(version)
 
-    def get_tokenized_model(self, model_name: str, version: str | int | None = None) -> TokenizedModel:
+    def _undo(self, model_name: str, version: str, exc: BaseException) -> None:
+        """Delete a version whose registration failed part-way; re-raise with the story."""
+        with using_api_key(self._api_key.value if self._api_key else None):
+            failed_delete = mv.delete_quietly(self._client, model_name, version)
+        if not isinstance(exc, Exception):
+            return  # KeyboardInterrupt & co.: cleaned up, propagate as is
+        error = exc if isinstance(exc, HokusaiError) else translate(exc, self._tracking_uri)
+        if failed_delete is not None:
+            raise RegistrationError(
+                f"{error} Registering {model_name} failed after version {version} was created, "
+                f"and deleting it failed too ({failed_delete}); delete it with "
+                f"MlflowClient().delete_model_version({model_name!r}, {version!r})."
+            ) from exc
+        note = (
+            f" Version {version} of {model_name} was created, then deleted again: nothing is "
+            "half-registered and calling again is safe."
+        )
+        if isinstance(error, PermissionDeniedError):
+            raise PermissionDeniedError(f"{error}{note}", scope=error.scope) from exc
+        raise type(error)(f"{error}{note}") from exc
+
+    @legacy_keywords
+    def get_tokenized_model(
+        self, model_name: str, version: str | int | None = None
+    ) -> TokenizedModel:
         """A registered version of ``model_name``; the latest one when ``version`` is omitted.
 
         Raises:
             ModelNotFoundError: no such model or version.
+
+        Example::
+
+            latest = registry.get_tokenized_model("lead-scorer")
+            first = registry.get_tokenized_model("lead-scorer", version=1)
         """
         check.check_name(model_name, "model_name")
         with self._call():
-            if version is None:
-                versions = self._client.search_model_versions(
-                    f"name = '{_quote(model_name)}'", order_by=["version_number DESC"], max_results=1
-                )
-                if not versions:
-                    raise ModelNotFoundError(
-                        f"No registered model named {model_name!r} at {self.tracking_uri}; "
-                        "register one with register_tokenized_model()."
-                    )
-                return TokenizedModel.from_model_version(versions[0])
-            return TokenizedModel.from_model_version(
-                self._client.get_model_version(model_name, str(version))
+            found = mv.get_version(self._client, model_name, version)
+            aliases = self._client.get_registered_model(model_name).aliases
+        return TokenizedModel.from_model_version(found, aliases)
+
+    def list_models_by_token(self, token_id: str) -> list[TokenizedModel]:
+        """Every version registered for ``token_id`` (tokenized and baseline), by name and version.
+
+        Example::
+
+            for model in registry.list_models_by_token("LSCOR"):
+                print(model.name, model.version, model.role)
+        """
+        check.check_token_id(token_id)
+        with self._call():
+            found = self._client.search_model_versions(f"tags.{TAG_TOKEN_ID} = '{token_id}'")
+            aliases = {
+                name: self._client.get_registered_model(name).aliases
+                for name in {version.name for version in found}
+            }
+        models = [TokenizedModel.from_model_version(v, aliases[v.name]) for v in found]
+        return sorted(models, key=lambda m: (m.name, int(m.version)))
+
+    def list_models(self) -> list[TokenizedModel]:
+        """The latest version of every registered model, by name.
+
+        Example::
+
+            for model in registry.list_models():
+                print(model.name, model.version, model.token_id)
+        """
+        with self._call():
+            latest: dict[str, Any] = {}
+            for version in self._client.search_model_versions(""):
+                best = latest.get(version.name)
+                if best is None or int(version.version) > int(best.version):
+                    latest[version.name] = version
+        return [TokenizedModel.from_model_version(latest[name]) for name in sorted(latest)]
+
+    def get_model_lineage(self, model_name: str) -> ModelLineage:
+        """Every version of ``model_name`` oldest first, with run ids, run metrics, baselines,
+        aliases and each alias's promotion history.
+
+        Example::
+
+            lineage = registry.get_model_lineage("lead-scorer")
+            for entry in lineage.versions:
+                print(entry.version, entry.role, entry.metrics, entry.aliases)
+        """
+        check.check_name(model_name, "model_name")
+        with self._call():
+            return lineage.build_lineage(self._client, model_name, DEFAULT_ALIAS)
+
+    def promote(self, model_name: str, version: str | int, alias: str = DEFAULT_ALIAS) -> Promotion:
+        """Point ``alias`` (default ``production``) at ``version`` and record it for rollback.
+
+        Promoting the version the alias already points to changes nothing.
+
+        Example::
+
+            registry.promote("lead-scorer", 2)            # models:/lead-scorer@production → 2
+        """
+        check.check_name(model_name, "model_name")
+        check.check_name(alias, "alias")
+        with self._call():
+            return lineage.promote(self._client, model_name, str(version), alias)
+
+    def rollback(self, model_name: str, alias: str = DEFAULT_ALIAS) -> Promotion:
+        """Move ``alias`` back to the version promoted before the current one.
+
+        Raises:
+            PromotionError: the alias was never promoted twice (nothing to go back to).
+
+        Example::
+
+            registry.promote("lead-scorer", 1)
+            registry.promote("lead-scorer", 2)
+            registry.rollback("lead-scorer").version      # '1'
+        """
+        check.check_name(model_name, "model_name")
+        check.check_name(alias, "alias")
+        with self._call():
+            return lineage.rollback(self._client, model_name, alias)
+
+    def upload_model_directory(
+        self,
+        model_path: str | Path,
+        experiment_name: str = "hokusai-uploads",
+        progress: Callable[[str, int, int], None] | None = None,
+    ) -> str:
+        """Upload a local MLflow model directory as a logged model; returns ``models:/m-…``.
+
+        ``model_path`` is a directory written by e.g. ``mlflow.sklearn.save_model``.
+        Uploading the same content again returns the same logged model, so a retried
+        ``hokusai model register --model-path`` registers no duplicate. ``progress`` is
+        called after each file with (file name, bytes sent, total bytes).
+
+        Example::
+
+            mlflow.sklearn.save_model(model, "lead-scorer-model")
+            uri = registry.upload_model_directory("lead-scorer-model")
+            registry.register_tokenized_model(uri, "lead-scorer", "LSCOR", "accuracy", 0.85)
+        """
+        from hokusai.core._upload import upload_directory
+
+        with self._call():
+            return upload_directory(
+                self._client, self.tracking_uri, Path(model_path), experiment_name, progress
             )
-
-    def _resolve_source(self, model_uri: str) -> tuple[str, str | None, str | None]:
-        """(source, run id, logged-model id) for a model URI, as ``mlflow.register_model``."""
-        if model_uri.startswith("models:/m-"):
-            model_id = model_uri.removeprefix("models:/").split("/")[0]
-            logged = self._client.get_logged_model(model_id)
-            return f"models:/{model_id}", logged.source_run_id, model_id
-        if model_uri.startswith("runs:/"):
-            run_id, _, artifact_path = model_uri.removeprefix("runs:/").partition("/")
-            run = self._client.get_run(run_id)
-            logged = self._client.search_logged_models(
-                experiment_ids=[run.info.experiment_id],
-                filter_string=f"source_run_id = '{run_id}' AND name = '{_quote(artifact_path)}'",
-            )
-            if logged:
-                return f"models:/{logged[0].model_id}", run_id, logged[0].model_id
-            return f"{run.info.artifact_uri}/{artifact_path}", run_id, None
-        return model_uri, None, None
-
-    def _find_existing(self, model_name: str, source: str, token_id: str):
-        try:
-            versions = self._client.search_model_versions(f"name = '{_quote(model_name)}'")
-        except Exception as exc:  # a registered model that does not exist yet
-            if getattr(exc, "error_code", "") == "RESOURCE_DOES_NOT_EXIST":
-                return None
-            raise
-        for version in versions:
-            if version.source == source and version.tags.get(TAG_TOKEN_ID) == token_id:
-                return version
-        return None
-
-    def _ensure_registered_model(self, model_name: str) -> None:
-        from mlflow.exceptions import MlflowException
-
-        try:
-            self._client.create_registered_model(model_name)
-        except MlflowException as exc:
-            if exc.error_code not in ("RESOURCE_ALREADY_EXISTS", "ALREADY_EXISTS"):
-                raise
-
-
-def _quote(value: str) -> str:
-    return value.replace("'", "\\'")

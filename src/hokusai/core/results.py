@@ -1,19 +1,47 @@
-"""Typed results returned by :class:`~hokusai.ModelRegistry`."""
+"""Typed, immutable results returned by :class:`~hokusai.ModelRegistry`."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from typing import Any
 
 TAG_TOKEN_ID = "hokusai_token_id"
 TAG_METRIC = "benchmark_metric"
 TAG_BASELINE = "benchmark_value"
 TAG_STATUS = "hokusai_status"
-RESERVED_TAGS = (TAG_TOKEN_ID, TAG_METRIC, TAG_BASELINE, TAG_STATUS)
+TAG_ROLE = "hokusai_role"
+RESERVED_TAGS = (TAG_TOKEN_ID, TAG_METRIC, TAG_BASELINE, TAG_STATUS, TAG_ROLE)
+
+ROLE_TOKENIZED = "tokenized"
+ROLE_BASELINE = "baseline"
+
+
+def _float(text: str | None) -> float:
+    try:
+        return float(text) if text is not None else math.nan
+    except ValueError:
+        return math.nan
+
+
+def _model_id(source: str | None) -> str | None:
+    if source and source.startswith("models:/m-"):
+        return source.removeprefix("models:/").split("/")[0]
+    return None
 
 
 @dataclass(frozen=True)
 class TokenizedModel:
-    """A model version registered for a Hokusai token."""
+    """A model version registered for a Hokusai token.
+
+    Example:
+        >>> from hokusai import TokenizedModel
+        >>> model = TokenizedModel(name="lead-scorer", version="3", token_id="LSCOR",
+        ...     metric_name="accuracy", baseline_value=0.85, status="registered",
+        ...     run_id=None, source="models:/m-1")
+        >>> model.model_uri
+        'models:/lead-scorer/3'
+    """
 
     name: str
     version: str
@@ -24,6 +52,12 @@ class TokenizedModel:
     run_id: str | None
     source: str
     tags: dict[str, str] = field(default_factory=dict)
+    role: str = ROLE_TOKENIZED
+    """``"tokenized"`` (``register_tokenized_model``) or ``"baseline"`` (``register_baseline``)."""
+    aliases: tuple[str, ...] = ()
+    """The version's MLflow aliases, e.g. ``("production",)``."""
+    model_id: str | None = None
+    """The MLflow logged model (``m-…``) this version was registered from, if any."""
 
     @property
     def model_uri(self) -> str:
@@ -31,16 +65,94 @@ class TokenizedModel:
         return f"models:/{self.name}/{self.version}"
 
     @classmethod
-    def from_model_version(cls, version) -> TokenizedModel:
+    def from_model_version(
+        cls, version: Any, aliases: dict[str, Any] | None = None
+    ) -> TokenizedModel:
+        """Build from an MLflow ``ModelVersion`` (its tags carry the Hokusai fields).
+
+        ``aliases`` (the registered model's alias → version map) fills in the aliases
+        that MLflow's version search leaves out.
+        """
         tags = dict(version.tags or {})
+        own = set(getattr(version, "aliases", None) or ())
+        own.update(a for a, v in (aliases or {}).items() if str(v) == str(version.version))
         return cls(
             name=version.name,
             version=str(version.version),
             token_id=tags.get(TAG_TOKEN_ID, ""),
             metric_name=tags.get(TAG_METRIC, ""),
-            baseline_value=float(tags.get(TAG_BASELINE, "nan")),
+            baseline_value=_float(tags.get(TAG_BASELINE)),
             status=tags.get(TAG_STATUS, ""),
             run_id=version.run_id or None,
             source=version.source,
             tags={k: v for k, v in tags.items() if k not in RESERVED_TAGS},
+            role=tags.get(TAG_ROLE, ROLE_TOKENIZED),
+            aliases=tuple(sorted(own)),
+            model_id=getattr(version, "model_id", None) or _model_id(version.source),
         )
+
+
+@dataclass(frozen=True)
+class LineageEntry:
+    """One version in a model's lineage, oldest first in :class:`ModelLineage`.
+
+    Example:
+        >>> from hokusai.core.results import LineageEntry
+        >>> LineageEntry(version="1", run_id="abc", created_at=0, role="baseline",
+        ...     token_id="LSCOR", metric_name="accuracy", baseline_value=0.8).metrics
+        {}
+    """
+
+    version: str
+    run_id: str | None
+    created_at: int
+    """Creation time, milliseconds since the epoch (as MLflow reports it)."""
+    role: str
+    token_id: str
+    metric_name: str
+    baseline_value: float
+    metrics: dict[str, float] = field(default_factory=dict)
+    """The metrics of the run that produced the version (empty without a run)."""
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ModelLineage:
+    """Every version of a registered model in order, its aliases and promotion history.
+
+    Example:
+        >>> from hokusai.core.results import ModelLineage
+        >>> lineage = ModelLineage(name="lead-scorer", versions=(), aliases={"production": "2"},
+        ...     promotions={"production": ("1", "2")})
+        >>> lineage.aliases["production"]
+        '2'
+    """
+
+    name: str
+    versions: tuple[LineageEntry, ...]
+    aliases: dict[str, str]
+    """Alias → version, e.g. ``{"production": "2", "baseline": "1"}``."""
+    promotions: dict[str, tuple[str, ...]]
+    """Alias → the versions it was promoted to, oldest first (``rollback`` pops)."""
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """Where an alias points after :meth:`~hokusai.ModelRegistry.promote` or ``rollback``.
+
+    Example:
+        >>> from hokusai.core.results import Promotion
+        >>> Promotion("lead-scorer", "production", "2", previous_version="1").model_uri
+        'models:/lead-scorer@production'
+    """
+
+    name: str
+    alias: str
+    version: str
+    previous_version: str | None = None
+    """The version the alias pointed to before, ``None`` if it was unset."""
+
+    @property
+    def model_uri(self) -> str:
+        """URI that loads whatever the alias points to, e.g. ``models:/lead-scorer@production``."""
+        return f"models:/{self.name}@{self.alias}"

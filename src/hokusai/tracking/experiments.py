@@ -1,0 +1,174 @@
+"""``ExperimentManager``: MLflow runs in the Hokusai registry, with the SDK's configuration."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from hokusai._translate import bound_retries, translated_errors
+from hokusai.auth import using_api_key
+from hokusai.config import Setting, resolve_api_key, resolve_tracking_uri
+from hokusai.core import validation as check
+
+DEFAULT_EXPERIMENT = "hokusai"
+
+
+class ExperimentManager:
+    """Runs of one MLflow experiment in the Hokusai registry.
+
+    Configuration follows the same precedence rule as :class:`~hokusai.ModelRegistry`
+    (argument → environment → config file → default). There is no offline or mock
+    mode: if the registry cannot be reached, calls raise a :class:`~hokusai.errors.HokusaiError`
+    that says why.
+
+    Args:
+        experiment_name: the MLflow experiment, created on first use.
+        tracking_uri: the registry's MLflow URL (see :mod:`hokusai.config`).
+        api_key: the API key (see :mod:`hokusai.config`).
+
+    Example:
+        >>> from hokusai.tracking import ExperimentManager
+        >>> manager = ExperimentManager("lead-scoring", tracking_uri="http://127.0.0.1:5000/api/mlflow")
+        >>> manager.experiment_name, manager.tracking_uri
+        ('lead-scoring', 'http://127.0.0.1:5000/api/mlflow')
+    """
+
+    def __init__(
+        self,
+        experiment_name: str = DEFAULT_EXPERIMENT,
+        tracking_uri: str | None = None,
+        api_key: str | None = None,
+    ) -> None:
+        from mlflow import MlflowClient
+
+        self.experiment_name = check.check_name(experiment_name, "experiment_name")
+        self._tracking_uri: Setting = resolve_tracking_uri(tracking_uri)
+        self._api_key: Setting | None = resolve_api_key(api_key)
+        bound_retries()
+        self._client = MlflowClient(tracking_uri=self.tracking_uri)
+        self._experiment_id: str | None = None
+
+    @property
+    def tracking_uri(self) -> str:
+        """The registry URL this object talks to."""
+        return self._tracking_uri.value
+
+    @property
+    def client(self) -> Any:
+        """The underlying ``mlflow.MlflowClient`` (same URI); use it inside :meth:`session`."""
+        return self._client
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[None]:
+        """Send this manager's API key and translate errors for calls inside the block.
+
+        Example::
+
+            with manager.session():
+                manager.client.log_metric(run_id, "accuracy", 0.9)
+        """
+        key = self._api_key.value if self._api_key else None
+        with using_api_key(key), translated_errors(self._tracking_uri, self._api_key):
+            yield
+
+    @property
+    def experiment_id(self) -> str:
+        """The experiment's id; the experiment is created on first use.
+
+        Example::
+
+            print(ExperimentManager("lead-scoring").experiment_id)   # e.g. '1'
+        """
+        if self._experiment_id is None:
+            with self.session():
+                experiment = self._client.get_experiment_by_name(self.experiment_name)
+                if experiment is None:
+                    self._experiment_id = self._client.create_experiment(self.experiment_name)
+                else:
+                    self._experiment_id = experiment.experiment_id
+        return self._experiment_id
+
+    @contextlib.contextmanager
+    def start_run(
+        self, run_name: str | None = None, tags: dict[str, str] | None = None
+    ) -> Iterator[Any]:
+        """A run in this experiment; plain ``mlflow.log_*`` calls inside log to it.
+
+        Safe to use repeatedly (each ``with`` ends its own run, failed ones as
+        ``FAILED``) and inside a user's own ``mlflow.start_run()`` block, where it
+        becomes a nested child run instead of failing with "Run … is already active".
+        Sets MLflow's tracking URI to this manager's registry.
+
+        Example::
+
+            manager = ExperimentManager("lead-scoring")
+            with manager.start_run(run_name="baseline") as run:
+                mlflow.log_metric("accuracy", 0.85)
+            print(run.info.run_id)
+        """
+        import mlflow
+
+        experiment_id = self.experiment_id
+        with self.session():
+            mlflow.set_tracking_uri(self.tracking_uri)
+            parent = mlflow.active_run()
+            run = mlflow.start_run(
+                experiment_id=experiment_id,
+                run_name=run_name,
+                nested=parent is not None,
+                tags=check.check_tags(tags) or None,
+            )
+        status = "FINISHED"
+        try:
+            with using_api_key(self._api_key.value if self._api_key else None):
+                yield run
+        except BaseException:
+            status = "FAILED"
+            raise
+        finally:
+            with self.session():
+                # End exactly our run, even if the block left a child run active.
+                while (
+                    mlflow.active_run() is not None
+                    and mlflow.active_run().info.run_id != run.info.run_id
+                ):
+                    mlflow.end_run(status=status)
+                mlflow.end_run(status=status)
+
+    def log_metrics(self, run_id: str, metrics: dict[str, float]) -> None:
+        """Log numeric metrics to an existing run.
+
+        Example::
+
+            manager.log_metrics(run.info.run_id, {"accuracy": 0.91, "f1": 0.88})
+        """
+        values = {
+            name: check.check_number(value, f"metrics[{name!r}]") for name, value in metrics.items()
+        }
+        from mlflow.entities import Metric
+
+        now = int(time.time() * 1000)
+        with self.session():
+            self._client.log_batch(
+                run_id, metrics=[Metric(name, value, now, 0) for name, value in values.items()]
+            )
+
+    def search_runs(self, max_results: int = 100) -> list[Any]:
+        """The experiment's runs, newest first (``mlflow.entities.Run`` objects).
+
+        Example::
+
+            for run in manager.search_runs(max_results=5):
+                print(run.info.run_id, run.data.metrics)
+        """
+        experiment_id = self.experiment_id
+        with self.session():
+            return list(
+                self._client.search_runs(
+                    [experiment_id],
+                    max_results=max_results,
+                    order_by=["attributes.start_time DESC"],
+                )
+            )

@@ -1,0 +1,242 @@
+"""``PerformanceTracker``: measure a data contribution's improvement and attest it."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from hokusai.core import validation as check
+from hokusai.errors import ValidationError
+from hokusai.tracking.experiments import ExperimentManager
+
+CONTRIBUTOR_KEYS = ("contributor_id", "contributor", "contributor_address", "wallet_address")
+DEFAULT_EXPERIMENT = "hokusai-performance"
+ATTESTATION_FILE = "hokusai_attestation.json"
+TAG_ATTESTATION = "hokusai_attestation_sha256"
+TAG_CONTRIBUTOR = "hokusai_contributor"
+
+
+@dataclass(frozen=True)
+class Attestation:
+    """A verifiable record of an improvement: sha256 of the canonical JSON of the inputs.
+
+    Recompute ``sha256`` with :func:`canonical_json` of ``inputs`` to verify a record.
+
+    Example:
+        >>> record = attest({"accuracy": 0.8}, {"accuracy": 0.85}, {"contributor_id": "alice"},
+        ...                 timestamp="2026-01-01T00:00:00+00:00")
+        >>> record.contributor, record.sha256[:12]
+        ('alice', 'b714d05a1d1b')
+    """
+
+    sha256: str
+    timestamp: str
+    """ISO 8601, UTC."""
+    contributor: str
+    inputs: dict[str, Any] = field(repr=False)
+    """``{"baseline_metrics": …, "improved_metrics": …, "data_contribution": …}``."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as stored in the run's ``hokusai_attestation.json`` artifact."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ImprovementResult:
+    """What :meth:`PerformanceTracker.track_improvement` measured and where it logged it.
+
+    Example:
+        >>> result = ImprovementResult(deltas={"accuracy": 0.05}, relative_deltas={"accuracy": 0.0625},
+        ...     attestation=None, run_id=None)
+        >>> result.deltas["accuracy"]
+        0.05
+    """
+
+    deltas: dict[str, float]
+    """improved - baseline, per metric of the baseline."""
+    relative_deltas: dict[str, float]
+    """(improved - baseline) / |baseline|, ``nan`` when the baseline is 0."""
+    attestation: Attestation | None
+    run_id: str | None
+    """The MLflow run holding the metrics, tags and the attestation JSON artifact."""
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted keys, no spaces, UTF-8 text: the form the attestation hash is taken of.
+
+    Example:
+        >>> canonical_json({"b": 1, "a": [1.5, "x"]})
+        '{"a":[1.5,"x"],"b":1}'
+    """
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+def _metrics(value: object, argument: str) -> dict[str, float]:
+    if not isinstance(value, Mapping) or not value:
+        raise ValidationError(
+            f"{argument} must be a non-empty dict of metric name to number, got {value!r}, "
+            f"e.g. {argument}={{'accuracy': 0.85}}."
+        )
+    return {str(k): check.check_number(v, f"{argument}[{k!r}]") for k, v in value.items()}
+
+
+def contributor_of(data_contribution: Mapping[str, Any]) -> str:
+    """The contributor named in ``data_contribution`` (first of :data:`CONTRIBUTOR_KEYS`).
+
+    Example:
+        >>> contributor_of({"contributor_id": "alice", "rows": 1000})
+        'alice'
+    """
+    for key in CONTRIBUTOR_KEYS:
+        if data_contribution.get(key):
+            return str(data_contribution[key])
+    raise ValidationError(
+        "data_contribution must name the contributor: add 'contributor_id' (or one of "
+        f"{', '.join(CONTRIBUTOR_KEYS[1:])}), e.g. "
+        "data_contribution={'contributor_id': 'alice', 'data_hash': '…', 'rows': 1000}."
+    )
+
+
+def compute_deltas(
+    baseline_metrics: Mapping[str, float], improved_metrics: Mapping[str, float]
+) -> tuple[dict[str, float], dict[str, float]]:
+    """(absolute, relative) deltas for each baseline metric; all must be in ``improved``.
+
+    Example:
+        >>> compute_deltas({"accuracy": 0.8}, {"accuracy": 0.84})
+        ({'accuracy': 0.04}, {'accuracy': 0.05})
+    """
+    baseline = _metrics(baseline_metrics, "baseline_metrics")
+    improved = _metrics(improved_metrics, "improved_metrics")
+    missing = sorted(set(baseline) - set(improved))
+    if missing:
+        raise ValidationError(
+            f"improved_metrics lacks {', '.join(map(repr, missing))}: give the improved model's "
+            "value for every metric in baseline_metrics."
+        )
+    deltas = {name: round(improved[name] - value, 12) for name, value in baseline.items()}
+    relative = {
+        name: round(delta / abs(baseline[name]), 12) if baseline[name] else math.nan
+        for name, delta in deltas.items()
+    }
+    return deltas, relative
+
+
+def attest(
+    baseline_metrics: Mapping[str, float],
+    improved_metrics: Mapping[str, float],
+    data_contribution: Mapping[str, Any],
+    timestamp: str | None = None,
+) -> Attestation:
+    """The :class:`Attestation` of an improvement (no registry needed).
+
+    Example:
+        >>> a = attest({"accuracy": 0.8}, {"accuracy": 0.85}, {"contributor_id": "alice"})
+        >>> len(a.sha256), a.timestamp.endswith("+00:00")
+        (64, True)
+    """
+    if not isinstance(data_contribution, Mapping):
+        raise ValidationError(
+            f"data_contribution must be a dict, got {data_contribution!r}, e.g. "
+            "{'contributor_id': 'alice', 'rows': 1000}."
+        )
+    inputs = {
+        "baseline_metrics": _metrics(baseline_metrics, "baseline_metrics"),
+        "improved_metrics": _metrics(improved_metrics, "improved_metrics"),
+        "data_contribution": dict(data_contribution),
+    }
+    try:
+        text = canonical_json(inputs)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(
+            f"data_contribution must be JSON-serialisable (str, numbers, lists, dicts): {exc}."
+        ) from exc
+    return Attestation(
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        timestamp=timestamp or datetime.now(UTC).isoformat(timespec="seconds"),
+        contributor=contributor_of(data_contribution),
+        inputs=json.loads(text),
+    )
+
+
+class PerformanceTracker:
+    """Measures improvements over a baseline and logs each one, attested, to MLflow.
+
+    Args:
+        experiment_name: the MLflow experiment the runs go to.
+        tracking_uri: the registry's MLflow URL (same precedence as everywhere).
+        api_key: the API key (same precedence as everywhere).
+
+    Example:
+        >>> from hokusai.tracking import PerformanceTracker
+        >>> tracker = PerformanceTracker(tracking_uri="http://127.0.0.1:5000/api/mlflow")
+        >>> tracker.experiments.experiment_name
+        'hokusai-performance'
+    """
+
+    def __init__(
+        self,
+        experiment_name: str = DEFAULT_EXPERIMENT,
+        tracking_uri: str | None = None,
+        api_key: str | None = None,
+    ) -> None:
+        self.experiments = ExperimentManager(experiment_name, tracking_uri, api_key)
+
+    def track_improvement(
+        self,
+        baseline_metrics: Mapping[str, float],
+        improved_metrics: Mapping[str, float],
+        data_contribution: Mapping[str, Any],
+    ) -> ImprovementResult:
+        """Compute the deltas, attest them, and log a run with metrics, tags and JSON.
+
+        The run gets metrics ``baseline_<m>``, ``improved_<m>``, ``delta_<m>``, tags
+        ``hokusai_attestation_sha256`` and ``hokusai_contributor``, and the artifact
+        ``hokusai_attestation.json``. Arguments are checked before anything is sent.
+
+        Example::
+
+            tracker = PerformanceTracker()
+            result = tracker.track_improvement(
+                {"accuracy": 0.85}, {"accuracy": 0.88},
+                {"contributor_id": "alice", "data_hash": "sha256:…", "rows": 1000},
+            )
+            print(result.deltas, result.attestation.sha256, result.run_id)
+        """
+        deltas, relative = compute_deltas(baseline_metrics, improved_metrics)
+        record = attest(baseline_metrics, improved_metrics, data_contribution)
+        from mlflow.entities import Metric, RunTag
+
+        manager = self.experiments
+        experiment_id = manager.experiment_id
+        metrics = {
+            **{f"baseline_{k}": v for k, v in record.inputs["baseline_metrics"].items()},
+            **{f"improved_{k}": v for k, v in record.inputs["improved_metrics"].items()},
+            **{f"delta_{k}": v for k, v in deltas.items()},
+        }
+        tags = {TAG_ATTESTATION: record.sha256, TAG_CONTRIBUTOR: record.contributor[:5000]}
+        with manager.session():
+            run = manager.client.create_run(experiment_id, run_name="improvement", tags=tags)
+            run_id = run.info.run_id
+            try:
+                now = int(datetime.now(UTC).timestamp() * 1000)
+                manager.client.log_batch(
+                    run_id,
+                    metrics=[Metric(k, v, now, 0) for k, v in metrics.items()],
+                    tags=[RunTag("hokusai_attestation_timestamp", record.timestamp)],
+                )
+                manager.client.log_dict(run_id, record.to_dict(), ATTESTATION_FILE)
+            except BaseException:
+                with contextlib.suppress(Exception):  # the original failure is what matters
+                    manager.client.set_terminated(run_id, status="FAILED")
+                raise
+            manager.client.set_terminated(run_id)
+        return ImprovementResult(deltas, relative, record, run_id)

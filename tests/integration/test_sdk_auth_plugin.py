@@ -1,0 +1,50 @@
+"""Plain `mlflow` in a fresh interpreter reaches the gateway through the header plugin."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+SCRIPT = "import mlflow; print([e.name for e in mlflow.search_experiments()][-1])"
+
+
+def run_plain_mlflow(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def base_env(local_registry, tmp_path) -> dict[str, str]:
+    drop = {"HOKUSAI_API_KEY", "MLFLOW_TRACKING_TOKEN", "HOKUSAI_API_ENDPOINT"}
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env["MLFLOW_TRACKING_URI"] = local_registry.tracking_uri
+    env["HOKUSAI_CONFIG"] = str(tmp_path / "absent.toml")
+    return env
+
+
+def test_only_hokusai_api_key_is_enough(local_registry, tmp_path):
+    env = {**base_env(local_registry, tmp_path), "HOKUSAI_API_KEY": local_registry.api_key}
+    result = run_plain_mlflow(env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "Default"
+
+
+def test_key_from_hokusai_login_config_file_is_enough(local_registry, tmp_path):
+    env = base_env(local_registry, tmp_path)
+    (tmp_path / "absent.toml").write_text(f'api_key = "{local_registry.api_key}"\n')
+    result = run_plain_mlflow(env)
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_mlflow_tracking_token_still_works(local_registry, tmp_path):
+    env = {**base_env(local_registry, tmp_path), "MLFLOW_TRACKING_TOKEN": local_registry.api_key}
+    result = run_plain_mlflow(env)
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_without_any_key_the_gateway_message_is_shown(local_registry, tmp_path):
+    result = run_plain_mlflow(base_env(local_registry, tmp_path))
+    assert result.returncode != 0
+    assert "UNAUTHENTICATED: API key required" in result.stderr
+    assert "INTERNAL_ERROR" not in result.stderr
