@@ -1,6 +1,6 @@
 """Hokusai ML platform SDK: register tokenized models in the Hokusai registry.
 
-Example:
+Examples:
     >>> import hokusai
     >>> hokusai.ModelRegistry.__name__
     'ModelRegistry'

@@ -33,7 +33,7 @@ INIT_MESSAGE = (
 def legacy_module_getattr(module: str) -> Callable[[str], Any]:
     """A module ``__getattr__`` for an old guide's module name.
 
-    Example:
+    Examples:
         >>> getter = legacy_module_getattr("hokusai.services")
         >>> import warnings
         >>> with warnings.catch_warnings():

@@ -63,7 +63,7 @@ def bound_retries() -> None:
 
     Also installs :class:`RetryAnnouncer`, so each retry is logged as a warning.
 
-    Example:
+    Examples:
         >>> import os
         >>> from hokusai._translate import bound_retries
         >>> bound_retries()
@@ -78,7 +78,7 @@ def bound_retries() -> None:
 def attempts() -> int:
     """How many requests MLflow makes before giving up (retries + 1).
 
-    Example:
+    Examples:
         >>> from hokusai._translate import attempts
         >>> attempts() >= 1
         True
@@ -130,7 +130,7 @@ class RetryAnnouncer(logging.Filter):
 def suggested_uri(uri: str) -> str:
     """The canonical tracking URI on the same host.
 
-    Example:
+    Examples:
         >>> suggested_uri("http://127.0.0.1:5000/api/mlflow-typo")
         'http://127.0.0.1:5000/api/mlflow'
     """
@@ -175,7 +175,7 @@ def translate(
     ``api_key`` is the key setting that was used (``None``: no key configured;
     ``True``: unknown), so a 401 can say where the key came from.
 
-    Example:
+    Examples:
         >>> from mlflow.exceptions import RestException
         >>> exc = RestException({"error_code": "INTERNAL_ERROR", "message": "Response: {'detail': 'Not Found'}"})
         >>> error = translate(exc, "http://127.0.0.1:5000/mlflow-typo")
@@ -223,7 +223,7 @@ def translate(
 def not_found_message(uri: str, uri_source: str) -> str:
     """The text of a 404: the URI used, where it came from, and the right one.
 
-    Example:
+    Examples:
         >>> print(not_found_message("http://h:5000/mlflow-typo", "argument"))  # doctest: +ELLIPSIS
         http://h:5000/mlflow-typo is not the MLflow API of a Hokusai registry (HTTP 404; ...
     """
@@ -282,7 +282,7 @@ def translated_errors(
 ) -> Iterator[None]:
     """Re-raise MLflow / requests failures inside the block as Hokusai errors.
 
-    Example:
+    Examples:
         >>> from hokusai._translate import translated_errors
         >>> with translated_errors("http://127.0.0.1:5000/api/mlflow"):
         ...     pass

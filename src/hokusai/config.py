@@ -11,7 +11,7 @@ the ``hokusai`` CLI and the MLflow header plugin):
 Every resolved value remembers where it came from, so ``hokusai doctor`` and error
 messages can say so.
 
-Example:
+Examples:
     >>> from hokusai.config import resolve_tracking_uri
     >>> resolve_tracking_uri("http://127.0.0.1:5000/api/mlflow", environ={})
     Setting(value='http://127.0.0.1:5000/api/mlflow', source='argument')
@@ -35,7 +35,7 @@ from hokusai.errors import ConfigurationError
 class EnvironmentVariable:
     """An environment variable the SDK reads; the reference page is generated from these.
 
-    Example:
+    Examples:
         >>> from hokusai.config import SDK_ENVIRONMENT_VARIABLES
         >>> [variable.name for variable in SDK_ENVIRONMENT_VARIABLES]
         ['HOKUSAI_API_KEY', 'MLFLOW_TRACKING_URI', 'HOKUSAI_API_ENDPOINT', 'HOKUSAI_CONFIG']
@@ -76,7 +76,7 @@ DEFAULT_TRACKING_URI = DEFAULT_API_ENDPOINT + "/mlflow"
 class Setting:
     """A resolved value and where it came from.
 
-    Example:
+    Examples:
         >>> resolve_api_key(environ={"HOKUSAI_API_KEY": "hk_test_x"}).source
         'environment (HOKUSAI_API_KEY)'
     """
@@ -88,7 +88,7 @@ class Setting:
 def config_path(environ: Mapping[str, str] | None = None) -> Path:
     """The config file's path: ``$HOKUSAI_CONFIG`` or ``~/.hokusai/config.toml``.
 
-    Example:
+    Examples:
         >>> config_path({"HOKUSAI_CONFIG": "/etc/hokusai.toml"})
         PosixPath('/etc/hokusai.toml')
     """
@@ -99,7 +99,7 @@ def config_path(environ: Mapping[str, str] | None = None) -> Path:
 def read_config_file(path: Path) -> dict[str, str]:
     """Read the TOML config file; a missing file is an empty config.
 
-    Example:
+    Examples:
         >>> read_config_file(Path("/nonexistent/config.toml"))
         {}
     """
@@ -125,7 +125,7 @@ def _from_file(key: str, environ: Mapping[str, str]) -> Setting | None:
 def endpoint_to_tracking_uri(endpoint: str) -> str:
     """``http://h/api`` → ``http://h/api/mlflow``.
 
-    Example:
+    Examples:
         >>> endpoint_to_tracking_uri("http://127.0.0.1:5000/api/")
         'http://127.0.0.1:5000/api/mlflow'
     """
@@ -137,7 +137,7 @@ def resolve_api_key(
 ) -> Setting | None:
     """The API key by the precedence rule, or ``None`` when none is configured.
 
-    Example:
+    Examples:
         >>> resolve_api_key("hk_arg", environ={"HOKUSAI_API_KEY": "hk_env"})
         Setting(value='hk_arg', source='argument')
         >>> resolve_api_key(environ={"HOKUSAI_CONFIG": "/nonexistent.toml"}) is None
@@ -156,7 +156,7 @@ def resolve_tracking_uri(
 ) -> Setting:
     """The registry's MLflow URL by the precedence rule.
 
-    Example:
+    Examples:
         >>> resolve_tracking_uri(environ={"HOKUSAI_CONFIG": "/nonexistent.toml"})
         Setting(value='https://registry.hokus.ai/api/mlflow', source='default')
     """
@@ -182,7 +182,7 @@ def resolve_tracking_uri(
 def check_tracking_uri(uri: str, source: str = "argument") -> str:
     """``uri`` without a trailing slash, or a :class:`ConfigurationError` if not http(s).
 
-    Example:
+    Examples:
         >>> check_tracking_uri("http://127.0.0.1:5000/api/mlflow/")
         'http://127.0.0.1:5000/api/mlflow'
     """
@@ -207,7 +207,7 @@ def write_config_file(
     Used by ``hokusai login``; the directory is created (0700) when missing. Returns
     the file's path.
 
-    Example:
+    Examples:
         >>> import tempfile, pathlib
         >>> path = pathlib.Path(tempfile.mkdtemp()) / "config.toml"
         >>> written = write_config_file({"api_key": "hk_test_x"}, path)

@@ -4,7 +4,7 @@ Each check returns a :class:`Check` with a status and, when it fails, the fix. N
 is written to the registry: the write check sends a request the gateway authorizes as
 a write but MLflow rejects as invalid (``experiments/create`` without a name).
 
-Example:
+Examples:
     >>> checks = run_checks("http://127.0.0.1:9/api/mlflow", api_key="hk_test_x", timeout=1)
     >>> [(c.name, c.status) for c in checks][4:6]
     [('dns', 'pass'), ('connection', 'fail')]
@@ -34,7 +34,7 @@ LOCAL_UP = "start it with `hokusai local up`, or fix the host/port in MLFLOW_TRA
 class Check:
     """One line of the doctor's report.
 
-    Example:
+    Examples:
         >>> Check("connection", "fail", "connection refused", "start it").ok
         False
     """
@@ -58,7 +58,7 @@ class Check:
 def mask(secret: str) -> str:
     """A key shown safely: its prefix and the last four characters.
 
-    Example:
+    Examples:
         >>> mask("hk_test_abcdefghijklmnopqrstuvwxyz123456")
         'hk_test_…3456'
     """

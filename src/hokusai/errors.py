@@ -3,7 +3,7 @@
 Every error says what was wrong and what to do about it. Catch
 :class:`HokusaiError` to handle them all.
 
-Example:
+Examples:
     >>> from hokusai.errors import HokusaiError, ValidationError
     >>> issubclass(ValidationError, HokusaiError)
     True
@@ -17,7 +17,7 @@ from __future__ import annotations
 class HokusaiError(Exception):
     """Base class of every error raised by the Hokusai SDK.
 
-    Example:
+    Examples:
         >>> from hokusai.errors import HokusaiError
         >>> str(HokusaiError("what went wrong; what to do"))
         'what went wrong; what to do'
@@ -27,7 +27,7 @@ class HokusaiError(Exception):
 class ConfigurationError(HokusaiError):
     """The SDK could not be configured (bad URI, unreadable config file, …).
 
-    Example:
+    Examples:
         >>> from hokusai.config import resolve_tracking_uri
         >>> from hokusai.errors import ConfigurationError
         >>> try:
@@ -41,7 +41,7 @@ class ConfigurationError(HokusaiError):
 class ValidationError(HokusaiError, ValueError):
     """An argument was rejected before anything was sent to the registry.
 
-    Example:
+    Examples:
         >>> from hokusai.core.validation import check_token_id
         >>> from hokusai.errors import ValidationError
         >>> try:
@@ -55,7 +55,7 @@ class ValidationError(HokusaiError, ValueError):
 class AuthenticationError(HokusaiError):
     """The registry did not accept the API key (missing, unknown, revoked or expired).
 
-    Example:
+    Examples:
         >>> from hokusai.errors import AuthenticationError, HokusaiError
         >>> issubclass(AuthenticationError, HokusaiError)
         True
@@ -68,7 +68,7 @@ class PermissionDeniedError(HokusaiError):
     ``scope`` names the missing scope (``"read"``, ``"write"`` or ``"admin"``) when the
     registry said which one.
 
-    Example:
+    Examples:
         >>> from hokusai.errors import PermissionDeniedError
         >>> PermissionDeniedError("needs write", scope="write").scope
         'write'
@@ -82,7 +82,7 @@ class PermissionDeniedError(HokusaiError):
 class RegistryNotFoundError(HokusaiError):
     """The tracking URI does not point at a Hokusai registry (HTTP 404 on the API).
 
-    Example:
+    Examples:
         >>> from hokusai.errors import RegistryNotFoundError, HokusaiError
         >>> issubclass(RegistryNotFoundError, HokusaiError)
         True
@@ -92,7 +92,7 @@ class RegistryNotFoundError(HokusaiError):
 class ModelNotFoundError(HokusaiError, LookupError):
     """The registered model or version does not exist.
 
-    Example:
+    Examples:
         >>> from hokusai.errors import ModelNotFoundError
         >>> issubclass(ModelNotFoundError, LookupError)
         True
@@ -102,7 +102,7 @@ class ModelNotFoundError(HokusaiError, LookupError):
 class RegistryUnavailableError(HokusaiError):
     """The registry could not be reached, or answered 5xx / timed out.
 
-    Example:
+    Examples:
         >>> from hokusai.errors import RegistryUnavailableError, HokusaiError
         >>> issubclass(RegistryUnavailableError, HokusaiError)
         True
@@ -112,7 +112,7 @@ class RegistryUnavailableError(HokusaiError):
 class RegistrationError(HokusaiError):
     """A registration failed part-way; nothing was left half-registered.
 
-    Example:
+    Examples:
         >>> from hokusai.errors import RegistrationError, HokusaiError
         >>> issubclass(RegistrationError, HokusaiError)
         True
@@ -122,7 +122,7 @@ class RegistrationError(HokusaiError):
 class PromotionError(HokusaiError):
     """An alias could not be moved (e.g. there is nothing to roll back to).
 
-    Example:
+    Examples:
         >>> from hokusai.errors import PromotionError, HokusaiError
         >>> issubclass(PromotionError, HokusaiError)
         True
@@ -134,7 +134,7 @@ class UnsupportedCallError(HokusaiError, AttributeError):
 
     The message names the call to use instead.
 
-    Example:
+    Examples:
         >>> from hokusai import ModelRegistry
         >>> registry = ModelRegistry(tracking_uri="http://127.0.0.1:5000/api/mlflow")
         >>> registry.promote_model("lead-scorer", 2)
@@ -147,7 +147,7 @@ class UnsupportedCallError(HokusaiError, AttributeError):
 class UnsupportedImportError(HokusaiError, ImportError):
     """A name imported from a module of an old guide; the message names the right import.
 
-    Example:
+    Examples:
         >>> from hokusai.errors import UnsupportedImportError
         >>> issubclass(UnsupportedImportError, ImportError)
         True

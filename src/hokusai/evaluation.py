@@ -3,7 +3,7 @@
 Known names still work with a ``DeprecationWarning``; anything else raises an
 :class:`~hokusai.errors.UnsupportedImportError` naming the right import.
 
-Example:
+Examples:
     >>> import warnings
     >>> with warnings.catch_warnings():
     ...     warnings.simplefilter("ignore", DeprecationWarning)

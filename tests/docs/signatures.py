@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,12 +87,16 @@ class _Checker(ast.NodeVisitor):
             return
         module = _import(node.module, self.scope, node.lineno)
         for alias in node.names if module is not None else ():
-            if not hasattr(module, alias.name):
-                self.scope.problems.append(
-                    f"line {node.lineno}: {node.module} has no name {alias.name!r}"
-                )
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error", DeprecationWarning)  # old names count too
+                    value = getattr(module, alias.name)
+            except AttributeError:
+                self.scope.problems.append(f"line {node.lineno}: {node.module} has no name {alias.name!r}")
+            except (ImportError, DeprecationWarning) as exc:  # the SDK's shims for old guides
+                self.scope.problems.append(f"line {node.lineno}: {exc}")
             else:
-                self.scope.objects[alias.asname or alias.name] = getattr(module, alias.name)
+                self.scope.objects[alias.asname or alias.name] = value
 
     def visit_Assign(self, node: ast.Assign) -> None:
         self.generic_visit(node)

@@ -5,7 +5,7 @@ with an explicit ``api_key=`` send that key for their own calls only
 (:func:`using_api_key`); plain ``mlflow`` calls pick up ``HOKUSAI_API_KEY`` (or the
 config file) through the installed MLflow header plugin.
 
-Example:
+Examples:
     >>> from hokusai.auth import current_api_key, using_api_key
     >>> with using_api_key("hk_test_example"):
     ...     current_api_key()
@@ -34,7 +34,7 @@ def using_api_key(api_key: str | None) -> Iterator[None]:
     The key is held in a context variable, so threads and asyncio tasks that do not
     enter the block keep their own key.
 
-    Example:
+    Examples:
         >>> with using_api_key("hk_test_a"):
         ...     with using_api_key("hk_test_b"):
         ...         inner = current_api_key()
@@ -52,7 +52,7 @@ def using_api_key(api_key: str | None) -> Iterator[None]:
 def current_api_key() -> str | None:
     """The key for the next request: the active SDK key, else the configured one.
 
-    Example:
+    Examples:
         >>> with using_api_key("hk_test_active"):
         ...     current_api_key()
         'hk_test_active'

@@ -17,7 +17,7 @@ from hokusai.auth import API_KEY_HEADER, current_api_key
 class HokusaiHeaderProvider(RequestHeaderProvider):
     """Sends the resolved Hokusai API key on each request (checked per request).
 
-    Example:
+    Examples:
         >>> from hokusai.auth import using_api_key
         >>> with using_api_key("hk_test_example"):
         ...     HokusaiHeaderProvider().request_headers()

@@ -1,6 +1,6 @@
 """The registry SDK: :class:`ModelRegistry` and its typed results.
 
-Example:
+Examples:
     >>> from hokusai.core import ModelRegistry, TokenizedModel
     >>> ModelRegistry.promote.__name__
     'promote'

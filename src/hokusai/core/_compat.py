@@ -39,7 +39,7 @@ def legacy_keywords(method: F) -> F:
     A string baseline passed through an old keyword (``benchmark_value="0.85"``) is
     converted when it is a number, else rejected with a :class:`ValidationError`.
 
-    Example:
+    Examples:
         >>> import warnings
         >>> @legacy_keywords
         ... def register(model_name, baseline_value):
@@ -96,7 +96,7 @@ def _number_from_text(value: str, old: str, new: str) -> float:
 def unsupported_method(owner: str, name: str) -> AttributeError:
     """The error for ``owner.name`` when ``name`` is not a method.
 
-    Example:
+    Examples:
         >>> print(unsupported_method("ModelRegistry", "register_model"))
         ModelRegistry has no method 'register_model': use registry.register_tokenized_model(model_uri, model_name, token_id, metric_name, baseline_value).
     """

@@ -26,7 +26,7 @@ def model_files(path: Path) -> list[Path]:
 def content_hash(path: Path, files: list[Path]) -> str:
     """sha256 over the relative names and contents of ``files``.
 
-    Example:
+    Examples:
         >>> import pathlib, tempfile
         >>> root = pathlib.Path(tempfile.mkdtemp()); _ = (root / "MLmodel").write_text("x")
         >>> len(content_hash(root, model_files(root)))

@@ -17,7 +17,7 @@ READY_TIMEOUT = 60.0
 def quote(value: str) -> str:
     """Escape a value for an MLflow filter string.
 
-    Example:
+    Examples:
         >>> quote("it's")
         "it\\\\'s"
     """
@@ -63,8 +63,8 @@ def find_existing(client: Any, model_name: str, source: str, token_id: str, role
     return None
 
 
-def ensure_registered_model(client: Any, model_name: str) -> None:
-    """Create the registered model unless it exists."""
+def ensure_registered_model(client: Any, model_name: str) -> bool:
+    """Create the registered model unless it exists; True when it was created now."""
     from mlflow.exceptions import MlflowException
 
     try:
@@ -72,6 +72,8 @@ def ensure_registered_model(client: Any, model_name: str) -> None:
     except MlflowException as exc:
         if exc.error_code not in ("RESOURCE_ALREADY_EXISTS", "ALREADY_EXISTS"):
             raise
+        return False
+    return True
 
 
 def await_ready(client: Any, version: Any, timeout: float = READY_TIMEOUT) -> Any:

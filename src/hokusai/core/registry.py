@@ -41,7 +41,7 @@ class ModelRegistry:
             ``https://registry.hokus.ai/api/mlflow``.
         api_key: the API key. Defaults to ``HOKUSAI_API_KEY``, then the config file.
 
-    Example:
+    Examples:
         >>> from hokusai import ModelRegistry
         >>> registry = ModelRegistry(tracking_uri="http://127.0.0.1:5000/api/mlflow", api_key="hk_test_x")
         >>> registry.tracking_uri
@@ -190,10 +190,12 @@ class ModelRegistry:
     ) -> TokenizedModel:
         with self._call():
             source, run_id, model_id = mv.resolve_source(self._client, model_uri)
-            existing = mv.find_existing(self._client, model_name, source, token_id, role)
-            if existing is not None:
-                return TokenizedModel.from_model_version(existing)
-            mv.ensure_registered_model(self._client, model_name)
+            # A model created just now has no versions to reuse: skip the search (2 calls
+            # for a new model, as with the raw client; 3 for a retry or a new version).
+            if not mv.ensure_registered_model(self._client, model_name):
+                existing = mv.find_existing(self._client, model_name, source, token_id, role)
+                if existing is not None:
+                    return TokenizedModel.from_model_version(existing)
             # Tags travel in the create call itself: a version exists fully tagged or not at all.
             version = self._client.create_model_version(
                 model_name,

@@ -34,7 +34,7 @@ def _model_id(source: str | None) -> str | None:
 class TokenizedModel:
     """A model version registered for a Hokusai token.
 
-    Example:
+    Examples:
         >>> from hokusai import TokenizedModel
         >>> model = TokenizedModel(name="lead-scorer", version="3", token_id="LSCOR",
         ...     metric_name="accuracy", baseline_value=0.85, status="registered",
@@ -96,7 +96,7 @@ class TokenizedModel:
 class LineageEntry:
     """One version in a model's lineage, oldest first in :class:`ModelLineage`.
 
-    Example:
+    Examples:
         >>> from hokusai.core.results import LineageEntry
         >>> LineageEntry(version="1", run_id="abc", created_at=0, role="baseline",
         ...     token_id="LSCOR", metric_name="accuracy", baseline_value=0.8).metrics
@@ -120,7 +120,7 @@ class LineageEntry:
 class ModelLineage:
     """Every version of a registered model in order, its aliases and promotion history.
 
-    Example:
+    Examples:
         >>> from hokusai.core.results import ModelLineage
         >>> lineage = ModelLineage(name="lead-scorer", versions=(), aliases={"production": "2"},
         ...     promotions={"production": ("1", "2")})
@@ -140,7 +140,7 @@ class ModelLineage:
 class Promotion:
     """Where an alias points after :meth:`~hokusai.ModelRegistry.promote` or ``rollback``.
 
-    Example:
+    Examples:
         >>> from hokusai.core.results import Promotion
         >>> Promotion("lead-scorer", "production", "2", previous_version="1").model_uri
         'models:/lead-scorer@production'

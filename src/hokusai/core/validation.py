@@ -14,7 +14,7 @@ TOKEN_ID_PATTERN = re.compile(r"[A-Za-z0-9-]{1,64}")
 def check_token_id(token_id: object) -> str:
     """A valid token id (``^[A-Za-z0-9-]{1,64}$``), else :class:`ValidationError`.
 
-    Example:
+    Examples:
         >>> check_token_id("LSCOR")
         'LSCOR'
     """
@@ -29,7 +29,7 @@ def check_token_id(token_id: object) -> str:
 def check_number(value: object, argument: str) -> float:
     """A finite number as ``float``; strings are refused with the call to write instead.
 
-    Example:
+    Examples:
         >>> check_number(1, "baseline_value")
         1.0
         >>> check_number("0.85", "baseline_value")
@@ -54,7 +54,7 @@ def check_number(value: object, argument: str) -> float:
 def check_name(value: object, argument: str) -> str:
     """A non-empty string.
 
-    Example:
+    Examples:
         >>> check_name("lead-scorer", "model_name")
         'lead-scorer'
     """
@@ -66,7 +66,7 @@ def check_name(value: object, argument: str) -> str:
 def check_tags(tags: object) -> dict[str, str]:
     """Tags as ``dict[str, str]`` (values converted with ``str``); ``None`` is ``{}``.
 
-    Example:
+    Examples:
         >>> check_tags({"team": "growth", "rows": 1000})
         {'team': 'growth', 'rows': '1000'}
     """

@@ -1,6 +1,6 @@
 """Experiment tracking in the Hokusai registry: runs, improvements and attestations.
 
-Example:
+Examples:
     >>> from hokusai.tracking import attest
     >>> attest({"accuracy": 0.8}, {"accuracy": 0.85}, {"contributor_id": "alice"}).contributor
     'alice'

@@ -28,7 +28,7 @@ class ExperimentManager:
         tracking_uri: the registry's MLflow URL (see :mod:`hokusai.config`).
         api_key: the API key (see :mod:`hokusai.config`).
 
-    Example:
+    Examples:
         >>> from hokusai.tracking import ExperimentManager
         >>> manager = ExperimentManager("lead-scoring", tracking_uri="http://127.0.0.1:5000/api/mlflow")
         >>> manager.experiment_name, manager.tracking_uri

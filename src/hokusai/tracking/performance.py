@@ -28,7 +28,7 @@ class Attestation:
 
     Recompute ``sha256`` with :func:`canonical_json` of ``inputs`` to verify a record.
 
-    Example:
+    Examples:
         >>> record = attest({"accuracy": 0.8}, {"accuracy": 0.85}, {"contributor_id": "alice"},
         ...                 timestamp="2026-01-01T00:00:00+00:00")
         >>> record.contributor, record.sha256[:12]
@@ -51,7 +51,7 @@ class Attestation:
 class ImprovementResult:
     """What :meth:`PerformanceTracker.track_improvement` measured and where it logged it.
 
-    Example:
+    Examples:
         >>> result = ImprovementResult(deltas={"accuracy": 0.05}, relative_deltas={"accuracy": 0.0625},
         ...     attestation=None, run_id=None)
         >>> result.deltas["accuracy"]
@@ -70,7 +70,7 @@ class ImprovementResult:
 def canonical_json(value: Any) -> str:
     """Sorted keys, no spaces, UTF-8 text: the form the attestation hash is taken of.
 
-    Example:
+    Examples:
         >>> canonical_json({"b": 1, "a": [1.5, "x"]})
         '{"a":[1.5,"x"],"b":1}'
     """
@@ -91,7 +91,7 @@ def _metrics(value: object, argument: str) -> dict[str, float]:
 def contributor_of(data_contribution: Mapping[str, Any]) -> str:
     """The contributor named in ``data_contribution`` (first of :data:`CONTRIBUTOR_KEYS`).
 
-    Example:
+    Examples:
         >>> contributor_of({"contributor_id": "alice", "rows": 1000})
         'alice'
     """
@@ -110,7 +110,7 @@ def compute_deltas(
 ) -> tuple[dict[str, float], dict[str, float]]:
     """(absolute, relative) deltas for each baseline metric; all must be in ``improved``.
 
-    Example:
+    Examples:
         >>> compute_deltas({"accuracy": 0.8}, {"accuracy": 0.84})
         ({'accuracy': 0.04}, {'accuracy': 0.05})
     """
@@ -138,7 +138,7 @@ def attest(
 ) -> Attestation:
     """The :class:`Attestation` of an improvement (no registry needed).
 
-    Example:
+    Examples:
         >>> a = attest({"accuracy": 0.8}, {"accuracy": 0.85}, {"contributor_id": "alice"})
         >>> len(a.sha256), a.timestamp.endswith("+00:00")
         (64, True)
@@ -175,7 +175,7 @@ class PerformanceTracker:
         tracking_uri: the registry's MLflow URL (same precedence as everywhere).
         api_key: the API key (same precedence as everywhere).
 
-    Example:
+    Examples:
         >>> from hokusai.tracking import PerformanceTracker
         >>> tracker = PerformanceTracker(tracking_uri="http://127.0.0.1:5000/api/mlflow")
         >>> tracker.experiments.experiment_name
