@@ -65,7 +65,7 @@ def test_401_without_any_key_says_none_is_configured():
 def test_403_names_the_missing_scope():
     message = (
         "API key k1 lacks the 'write' scope needed for POST /api/2.0/mlflow/runs/create; "
-        "its scopes are: read. Create a key with `hokusai keys create --scope write`."
+        "its scopes are: read. Create one with `hokusai keys create --name <name> --scope write`."
     )
     error = translate(rest("PERMISSION_DENIED", message), URI)
     assert isinstance(error, PermissionDeniedError)

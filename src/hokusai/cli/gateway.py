@@ -34,7 +34,7 @@ def _help(field: str) -> str:
     try:  # the settings module is the source of truth; it needs the server extra
         from hokusai.gateway.settings import GatewaySettings
     except ImportError:
-        return f"See {env} (install hokusai-ml-platform[server])."
+        return f"See {env} (in a clone: python -m pip install '.[server]')."
     info = GatewaySettings.model_fields[field]
     default = "" if info.default is None else f"  [default: {info.default}]"
     return f"{info.description} (env {env}){default}"

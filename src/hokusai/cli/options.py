@@ -27,5 +27,6 @@ def require_server_extra() -> None:
     except ImportError as exc:
         raise click.ClickException(
             f"This command needs the server extra ({exc.name} is missing): "
-            "pip install 'hokusai-ml-platform[server]'"
+            "in your clone of hokusai-ml-platform run python -m pip install '.[server]' "
+            "(see the Install page)"
         ) from exc

@@ -50,7 +50,7 @@ QUERY_DISABLED = (
 )
 SCOPE = (
     "API key {id} lacks the '{scope}' scope needed for {method} {path}; its scopes are: "
-    "{scopes}. Create a key with `hokusai keys create --scope {scope}`."
+    "{scopes}. Create one with `hokusai keys create --name <name> --scope {scope}`."
 )
 
 

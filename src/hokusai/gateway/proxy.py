@@ -217,8 +217,8 @@ class Upstream:
         if kind == "unreachable":
             return UpstreamError(
                 "TEMPORARILY_UNAVAILABLE",
-                f"The registry's MLflow server ({base}) is not reachable (no connection "
-                f"within {s.connect_timeout:g} s); retry shortly or ask the registry "
+                f"The registry's MLflow server ({base}) is not reachable (connection refused "
+                f"or not made within {s.connect_timeout:g} s); retry shortly or ask the registry "
                 "operator to check it.",
                 503,
                 kind,
