@@ -2,7 +2,7 @@
 
 Sessions: tests (unit + integration + docs, the CI job), doctest (the docs only),
 docs (strict site build), serve (local registry + live docs), update (rewrite
-snippet .out files), lint, bench.
+snippet .out files), lint, stress (fuzzing, faults, load), bench.
 """
 
 from __future__ import annotations
@@ -108,6 +108,15 @@ def lint(session: nox.Session) -> None:
     """ruff over the code, the tests and the snippets."""
     session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
     session.run("ruff", "check", ".")
+
+
+@nox.session
+def stress(session: nox.Session) -> None:
+    """Reliability under stress: >= 10,000 fuzzed requests, faults, 64 clients x 60 s (~15 min)."""
+    install(session, "test")
+    session.env["HYPOTHESIS_PROFILE"] = "stress"
+    session.env["HOKUSAI_STRESS"] = "1"
+    pytest(session, "tests/reliability")
 
 
 @nox.session

@@ -235,11 +235,6 @@ def test_a_read_only_key_store_still_authenticates(tmp_path, secret):
         echo.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG-5 `hokusai keys create` on a read-only/locked store dies with a traceback: "
-    "fix in report",
-)
 def test_keys_cli_on_a_read_only_store_says_so_without_a_traceback(tmp_path):
     db = tmp_path / "keys.db"
     assert _keys_cli("create", "--name", "setup", "--db", f"sqlite:///{db}").returncode == 0
@@ -249,11 +244,6 @@ def test_keys_cli_on_a_read_only_store_says_so_without_a_traceback(tmp_path):
     assert "read-only" in result.stderr.lower() or "readonly" in result.stderr.lower()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG-3 a locked key store makes the gateway raise (plain-text 500, traceback, "
-    "event loop blocked 5 s): fix in report",
-)
 def test_a_locked_key_store_is_a_clear_503_not_a_traceback(tmp_path):
     db = tmp_path / "keys.db"
     echo = FakeMlflow()
@@ -511,11 +501,6 @@ def test_a_registration_refused_half_way_is_retried_into_exactly_one_version(
     assert [v.version for v in _versions(mlflow, name)] == [model.version]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG-6 a lost model-versions/create answer, retried by the MLflow client, "
-    "registers the version twice: fix in report",
-)
 def test_a_lost_create_response_never_leaves_a_duplicate_or_untagged_version(
     mlflow, faulty, registry, monkeypatch
 ):

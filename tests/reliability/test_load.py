@@ -125,11 +125,6 @@ class Client:
         self.conn.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG-7 `hokusai local up` lets 100 requests at once reach a 1-worker MLflow whose "
-    "DB pool holds 15: 'QueuePool limit reached' 400s after 30 s: fix in report",
-)
 def test_64_clients_for_60_s_no_errors_no_fd_or_rss_growth(local_registry):
     pid = local_registry.process.pid
     setup = Client(local_registry, -1, "0")

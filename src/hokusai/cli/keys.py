@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,6 +27,20 @@ def _store(db_url: str | None, data_dir: Path):
         data_dir.mkdir(parents=True, exist_ok=True)
         db_url = DataDir(data_dir.resolve()).keys_url
     return KeyStore(db_url)
+
+
+@contextlib.contextmanager
+def _writing():
+    """A key store that cannot be written is a one-line error, not a traceback."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        yield
+    except OperationalError as exc:
+        raise click.ClickException(
+            f"Cannot write to the key store ({exc.orig}): check that the database file and "
+            "its folder are writable and that no other process holds a lock on it."
+        ) from None
 
 
 @click.group()
@@ -71,9 +86,10 @@ def create(
     _expiry(expires_in_days, expires_at)  # refuse bad values before opening the store
     store = _store(db_url, data_dir)
     expiry = _expiry(expires_in_days, expires_at)  # counted from now, not before the import
-    key, secret = store.create(
-        name, scopes or ("read", "write"), environment=environment, expires_at=expiry
-    )
+    with _writing():
+        key, secret = store.create(
+            name, scopes or ("read", "write"), environment=environment, expires_at=expiry
+        )
     until = f", expires {key.expires_at.isoformat(timespec='seconds')}" if key.expires_at else ""
     click.echo(f"Created {key.id} ({key.name}) with scopes: {', '.join(sorted(key.scopes))}{until}")
     click.echo(secret)
@@ -116,7 +132,8 @@ def revoke(key_id: str, db_url: str | None, data_dir: Path) -> None:
     from hokusai.gateway.keys import KeyNotFound
 
     try:
-        key = _store(db_url, data_dir).revoke(key_id)
+        with _writing():
+            key = _store(db_url, data_dir).revoke(key_id)
     except KeyNotFound:
         raise click.ClickException(f"No key with id {key_id!r}; see `hokusai keys list`.") from None
     click.echo(f"Revoked {key.id} ({key.name})")

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sqlite3
 import time
 import uuid
 from dataclasses import dataclass
 
 import aiohttp
+import sqlalchemy.exc
 
 from hokusai.gateway import access_log
 from hokusai.gateway.auth import Credential, CredentialError, authorize, check_key, find_credentials
@@ -45,6 +47,12 @@ from hokusai.gateway.types import Message, Receive, Scope, Send
 OPERATIONS = ("/health", "/ready", "/metrics")
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}\Z")
+MAX_HEADER_BYTES = 64 * 1024
+HEADERS_TOO_LARGE = "Request headers too large ({size} bytes; the limit is {limit} bytes)."
+KEY_STORE_DOWN = (
+    "The registry's API-key store is not available right now (locked or unreachable); "
+    "retry shortly or ask the registry operator to check it."
+)
 NOT_FOUND = (
     "No MLflow API route at {method} {path}. Point the client at the registry's tracking "
     "URI, e.g. http://127.0.0.1:5000/api/mlflow (MLflow adds /api/2.0/mlflow/… itself)."
@@ -139,6 +147,11 @@ class Gateway:
             ex.route = path
             await self._operation(path, send)
             return
+        size = sum(len(name) + len(value) for name, value in scope["headers"])
+        if size > MAX_HEADER_BYTES:
+            message = HEADERS_TOO_LARGE.format(size=size, limit=MAX_HEADER_BYTES)
+            await send_error(send, "INVALID_PARAMETER_VALUE", message, 431)
+            return
         raw_path = scope.get("raw_path", path.encode()).decode("latin-1")
         mount = split_mount(path)
         if mount is None or not raw_path.startswith(mount[0]):
@@ -171,6 +184,10 @@ class Gateway:
         except CredentialError as exc:
             self.metrics.auth_failures.labels(exc.reason).inc()
             await send_error(send, exc.error_code, exc.message)
+            return
+        except (sqlalchemy.exc.SQLAlchemyError, sqlite3.Error):  # locked, gone, unreadable
+            self.metrics.auth_failures.labels("store_unavailable").inc()
+            await send_error(send, "TEMPORARILY_UNAVAILABLE", KEY_STORE_DOWN, 503)
             return
         ex.key_id = key.id
         forwarded_query = strip_query_key(query)

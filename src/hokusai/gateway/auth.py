@@ -11,6 +11,7 @@ says what to send instead.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from hokusai.gateway.keys import ApiKey
@@ -18,6 +19,9 @@ from hokusai.gateway.paths import query_keys
 
 MAX_KEY_LENGTH = 256
 SCHEMES = ("bearer", "apikey")
+# Only a word that looks like a scheme (Basic, Digest, Token…) is echoed back: anything
+# else may be the key itself, pasted without "Bearer ".
+_SCHEME_NAME = re.compile(r"[A-Za-z][A-Za-z-]{0,19}")
 _HEADERS = {b"authorization": "Authorization", b"x-api-key": "X-API-Key"}
 
 MISSING = (
@@ -43,6 +47,10 @@ BAD_SCHEME = (
     "Unsupported Authorization scheme {scheme!r}: use 'Authorization: Bearer <key>', "
     "'Authorization: ApiKey <key>' or 'X-API-Key: <key>' (unset MLFLOW_TRACKING_USERNAME "
     "and MLFLOW_TRACKING_PASSWORD, which make the mlflow client send Basic)."
+)
+NO_SCHEME = (
+    "Unsupported Authorization scheme: the value must be 'Bearer <key>' or 'ApiKey <key>' "
+    "(one space before the key); or send 'X-API-Key: <key>'."
 )
 QUERY_DISABLED = (
     "The api_key query parameter is disabled on this gateway: send 'X-API-Key: <key>' "
@@ -108,7 +116,9 @@ def _from_header(name: bytes, raw: bytes) -> str:
             raise CredentialError(
                 "UNAUTHENTICATED", "Empty Authorization header. " + MISSING, "empty"
             )
-        raise CredentialError("UNAUTHENTICATED", BAD_SCHEME.format(scheme=scheme[:20]), "scheme")
+        if not _SCHEME_NAME.fullmatch(scheme):
+            raise CredentialError("UNAUTHENTICATED", NO_SCHEME, "scheme")
+        raise CredentialError("UNAUTHENTICATED", BAD_SCHEME.format(scheme=scheme), "scheme")
     return _checked(token.strip(), f"Authorization: {scheme}")
 
 

@@ -61,14 +61,14 @@ def _names_key(pair: str) -> bool:
 
 def strip_query_key(query: str) -> str:
     """The query string without any ``api_key`` parameter; the rest is kept byte for byte."""
-    if not query or "api" not in query.lower():
+    if not query or ("api" not in query.lower() and "%" not in query):
         return query
     return "&".join(pair for pair in query.split("&") if not _names_key(pair))
 
 
 def query_keys(query: str) -> list[str]:
     """The decoded values of every ``api_key`` parameter in ``query``."""
-    if not query or "api" not in query.lower():
+    if not query or ("api" not in query.lower() and "%" not in query):
         return []
     return [
         unquote(pair.partition("=")[2].replace("+", " "))

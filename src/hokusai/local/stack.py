@@ -52,6 +52,9 @@ def ensure_dev_key(store, data_dir: DataDir) -> str:
     return secret
 
 
+LOCAL_MLFLOW_CONNECTIONS = 10
+
+
 def run_local_stack(data_dir: Path, port: int, host: str = "127.0.0.1") -> None:
     """Run until Ctrl-C/SIGTERM; both processes are stopped on the way out."""
     import uvicorn
@@ -67,7 +70,12 @@ def run_local_stack(data_dir: Path, port: int, host: str = "127.0.0.1") -> None:
         store = KeyStore(data.keys_url)
         for line in exports(host, port, ensure_dev_key(store, data)):
             print(line, flush=True)
-        settings = GatewaySettings(mlflow_url=mlflow.url, db_url=data.keys_url)
+        # One MLflow worker serves at most 15 requests at once (SQLAlchemy pool 5 + overflow
+        # 10); beyond that it fails after 30 s with "QueuePool limit ... reached" (a 400).
+        # Queue the excess in the gateway's connection pool instead.
+        settings = GatewaySettings(
+            mlflow_url=mlflow.url, db_url=data.keys_url, max_connections=LOCAL_MLFLOW_CONNECTIONS
+        )
         app = create_app(settings, store)
         config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
         # uvicorn re-raises the signal that stopped it once it is done; make that a no-op
