@@ -33,6 +33,14 @@ class DocBlockError(AssertionError):
     """A documented block did not do what its page says."""
 
 
+def block_environment() -> dict[str, str]:
+    """The environment of shell blocks and snippets: the test's, with this venv's
+    ``bin`` first on PATH so ``hokusai`` resolves as in an activated venv."""
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return env
+
+
 def where(example: Example) -> str:
     return f"{os.path.relpath(example.path, ROOT)}:{example.line}"
 
@@ -77,7 +85,7 @@ def _bash(script: str, example: Example) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["bash", "-e", "-o", "pipefail", "-c", script],
         cwd=example.namespace[WORKDIR],
-        env=dict(os.environ),
+        env=block_environment(),
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
@@ -126,7 +134,7 @@ def evaluate_console(example: Example) -> None:
     result = subprocess.run(
         ["bash", "-e", "-o", "pipefail", "-c", f"exec 2>&1\n{script}"],
         cwd=example.namespace[WORKDIR],
-        env=dict(os.environ),
+        env=block_environment(),
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
@@ -161,7 +169,7 @@ def run_snippet(example: Example, path: str) -> str:
         result = subprocess.run(
             [*command, str(ROOT / path)],
             cwd=example.namespace[WORKDIR],
-            env=dict(os.environ),
+            env=block_environment(),
             capture_output=True,
             text=True,
             timeout=TIMEOUT,

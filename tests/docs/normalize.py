@@ -16,6 +16,9 @@ RULES = [
     (re.compile(r"\bm-[0-9a-f]{32}\b"), "m-<model-id>"),
     (re.compile(r"\b[0-9a-f]{32}\b"), "<run-id>"),
     (re.compile(r"\bhk_(test|live)_[A-Za-z0-9]{32}\b"), r"hk_\1_<secret>"),
+    # Shortened forms: `hokusai keys list` (first characters), login/doctor (last ones).
+    (re.compile(r"\bhk_(test|live)_[A-Za-z0-9]{1,8}…"), r"hk_\1_<prefix>…"),
+    (re.compile(r"\bhk_(test|live)_…[A-Za-z0-9]{1,8}\b"), r"hk_\1_…<suffix>"),
     (re.compile(r"\bkey_[0-9a-f]{12}\b"), "key_<id>"),
     (re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?"), "<timestamp>"),
     (re.compile(r"\b0x[0-9a-f]{6,}\b"), "<address>"),

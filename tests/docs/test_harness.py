@@ -148,3 +148,12 @@ def test_signature_check_accepts_calls_that_bind():
         "registry.get_tokenized_model('lead-scorer', version=2)\n"
         "hokusai.ModelRegistry()\n"
     ) == []
+
+
+def test_volatile_values_are_normalised_and_nothing_else():
+    from tests.docs.normalize import normalize
+
+    shown = "key_0123456789ab hk_test_AbCd… hk_live_…x9Zq on 127.0.0.1:5000 run 0123456789abcdef0123456789abcdef"
+    actual = "key_ba9876543210 hk_test_QrSt… hk_live_…Ab12 on 127.0.0.1:43121 run fedcba9876543210fedcba9876543210"
+    assert normalize(shown) == normalize(actual)
+    assert normalize("version 1") != normalize("version 2")
