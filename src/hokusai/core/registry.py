@@ -241,38 +241,6 @@ class ModelRegistry:
                 raise
             return existing
 
-    def _create_once(
-        self,
-        model_name: str,
-        source: str,
-        run_id: str | None,
-        model_id: str | None,
-        tags: dict[str, str],
-        token_id: str,
-        role: str,
-    ) -> Any:
-        """``create_model_version`` sent once: the client's silent retry of a POST whose
-        answer was lost registers the version twice. The failed call may still have
-        created it (fully tagged), so look for it before giving up."""
-        try:
-            with mv.no_http_retries():
-                return self._client.create_model_version(
-                    model_name,
-                    source,
-                    run_id=run_id,
-                    tags=tags,
-                    model_id=model_id,
-                    await_creation_for=0,
-                )
-        except Exception:
-            try:
-                existing = mv.find_existing(self._client, model_name, source, token_id, role)
-            except Exception:
-                existing = None
-            if existing is None:
-                raise
-            return existing
-
     def _undo(self, model_name: str, version: str, exc: BaseException) -> None:
         """Delete a version whose registration failed part-way; re-raise with the story."""
         with using_api_key(self._api_key.value if self._api_key else None):
