@@ -212,10 +212,13 @@ def translate(
             scope=scope,
         )
     if code == "RESOURCE_DOES_NOT_EXIST":
-        return ModelNotFoundError(
-            f"{message} at {uri}. See the versions that exist with `hokusai model show "
-            "<name>` or ModelRegistry().get_model_lineage(<name>); omit version= for the latest."
+        hint = (
+            " See the versions that exist with `hokusai model show <name>` or "
+            "ModelRegistry().get_model_lineage(<name>); omit version= for the latest."
+            if message.startswith("Model Version")
+            else ""
         )
+        return ModelNotFoundError(f"{message.rstrip('.')} at {uri}.{hint}")
     if code == "ENDPOINT_NOT_FOUND" or status == 404 or "'Not Found'" in text:
         return RegistryNotFoundError(not_found_message(uri, uri_source))
     if code in ("INVALID_PARAMETER_VALUE", "BAD_REQUEST") or status == 400:
