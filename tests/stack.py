@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,6 +58,14 @@ class LocalRegistry:
     @property
     def api_key(self) -> str:
         return self.env["HOKUSAI_API_KEY"]
+
+    def create_key(self, *scopes: str, prefix: str = "test") -> tuple[str, str]:
+        """(key id, secret) of a new key with ``scopes`` (default: read, write), made
+        with ``hokusai keys create`` on this registry's store."""
+        args = [arg for scope in scopes for arg in ("--scope", scope)]
+        name = f"{prefix}-{uuid.uuid4().hex[:6]}"
+        lines = self.hokusai("keys", "create", "--name", name, *args).stdout.strip().splitlines()
+        return lines[0].split()[1], lines[-1].strip()
 
     def hokusai(self, *args: str, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
         """Run the ``hokusai`` CLI against this registry's data directory."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 
 import pytest
 from click.testing import CliRunner
@@ -12,12 +11,7 @@ from hokusai.cli import main
 
 
 def create_key(local_registry, *scopes: str) -> tuple[str, str]:
-    args = [arg for scope in scopes for arg in ("--scope", scope)]
-    out = local_registry.hokusai(
-        "keys", "create", "--name", f"doc-{uuid.uuid4().hex[:6]}", *args
-    ).stdout
-    lines = out.strip().splitlines()
-    return lines[0].split()[1], lines[-1].strip()
+    return local_registry.create_key(*scopes, prefix="doc")
 
 
 def doctor(*args: str):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from hokusai import ModelRegistry
@@ -12,13 +10,7 @@ from hokusai.tracking import ExperimentManager
 
 
 def create_key(local_registry, *scopes: str) -> tuple[str, str]:
-    """(key id, secret) of a new key with ``scopes``."""
-    args = [arg for scope in scopes for arg in ("--scope", scope)]
-    out = local_registry.hokusai(
-        "keys", "create", "--name", f"sdk-{uuid.uuid4().hex[:6]}", *args
-    ).stdout
-    lines = out.strip().splitlines()
-    return lines[0].split()[1], lines[-1].strip()
+    return local_registry.create_key(*scopes, prefix="sdk")
 
 
 @pytest.fixture(scope="module")
