@@ -12,15 +12,9 @@ from hokusai.cli import main
 
 
 @pytest.fixture
-def env(monkeypatch, tmp_path):
-    for name in (
-        "HOKUSAI_API_KEY",
-        "MLFLOW_TRACKING_URI",
-        "HOKUSAI_API_ENDPOINT",
-        "MLFLOW_TRACKING_TOKEN",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HOKUSAI_CONFIG", str(tmp_path / "config.toml"))
+def env(clean_env):
+    """Nothing configured (see tests/unit/conftest.py)."""
+    return clean_env
 
 
 def dead_uri() -> str:

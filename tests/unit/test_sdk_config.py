@@ -14,20 +14,6 @@ from hokusai.errors import ConfigurationError
 from hokusai.tracking import ExperimentManager, PerformanceTracker
 
 
-@pytest.fixture
-def clean_env(monkeypatch, tmp_path):
-    for name in (
-        "HOKUSAI_API_KEY",
-        "MLFLOW_TRACKING_URI",
-        "HOKUSAI_API_ENDPOINT",
-        "MLFLOW_TRACKING_TOKEN",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    config = tmp_path / "config.toml"
-    monkeypatch.setenv("HOKUSAI_CONFIG", str(config))
-    return config
-
-
 def test_default_when_nothing_is_configured(clean_env):
     assert resolve_tracking_uri().value == "https://registry.hokus.ai/api/mlflow"
     assert resolve_tracking_uri().source == "default"

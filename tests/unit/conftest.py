@@ -1,0 +1,22 @@
+"""Fixtures shared by the unit tests."""
+
+from __future__ import annotations
+
+import pytest
+
+CONFIGURING_VARIABLES = (
+    "HOKUSAI_API_KEY",
+    "MLFLOW_TRACKING_URI",
+    "HOKUSAI_API_ENDPOINT",
+    "MLFLOW_TRACKING_TOKEN",
+)
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):
+    """No key or URI in the environment, and an empty config file; returns its path."""
+    for name in CONFIGURING_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    config = tmp_path / "config.toml"
+    monkeypatch.setenv("HOKUSAI_CONFIG", str(config))
+    return config
