@@ -29,7 +29,10 @@ PYTEST_NO_TESTS = 5
 def install(session: nox.Session, *groups: str, extras: str = "server") -> None:
     """The package (editable, with extras) plus dependency groups from pyproject.toml."""
     requirements = [r for g in groups for r in nox.project.dependency_groups(PYPROJECT, g)]
-    session.install("-e", f".[{extras}]" if extras else ".", *requirements)
+    # Bytecode compiled at install: this machine sets PYTHONDONTWRITEBYTECODE=1, and without
+    # .pyc files every interpreter the tests start recompiles MLflow (20+ s instead of 3).
+    env = {"UV_COMPILE_BYTECODE": "1"}
+    session.install("-e", f".[{extras}]" if extras else ".", *requirements, env=env)
 
 
 def ensure_chromium(session: nox.Session) -> None:

@@ -19,6 +19,7 @@ from sybil.evaluators.python import pad
 
 from tests.docs.lexers import Fence
 from tests.docs.normalize import for_display, normalize
+from tests.docs.warm import WarmInterpreter
 
 ROOT = Path(__file__).resolve().parents[2]
 LAST_OUTPUT = "__last_output__"
@@ -27,6 +28,7 @@ WORKDIR = "__workdir__"
 NAMED_OUTPUTS = "__named_outputs__"  # outputs the harness captured itself, by name
 UPDATE_GOLDENS = os.environ.get("HOKUSAI_UPDATE_GOLDENS") == "1"
 TIMEOUT = 600
+WARM = WarmInterpreter()  # started by the plugin when pages are collected
 
 
 class DocBlockError(AssertionError):
@@ -35,9 +37,13 @@ class DocBlockError(AssertionError):
 
 def block_environment() -> dict[str, str]:
     """The environment of shell blocks and snippets: the test's, with this venv's
-    ``bin`` first on PATH so ``hokusai`` resolves as in an activated venv."""
+    ``bin`` first on PATH so ``hokusai`` resolves as in an activated venv, and before
+    it the warm interpreter's ``python``/``hokusai`` (see :mod:`tests.docs.warm`)."""
     env = dict(os.environ)
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    warm = WARM.environment()
+    path = [warm.pop("PATH", ""), str(Path(sys.executable).parent), env.get("PATH", "")]
+    env.update(warm)
+    env["PATH"] = os.pathsep.join(p for p in path if p)
     return env
 
 
@@ -165,7 +171,7 @@ def run_snippet(example: Example, path: str) -> str:
     __tracebackhide__ = True
     outputs: dict[str, str] = example.namespace.setdefault(SNIPPET_OUTPUTS, {})
     if path not in outputs:
-        command = ["bash", "-e", "-o", "pipefail"] if path.endswith(".sh") else [sys.executable]
+        command = ["bash", "-e", "-o", "pipefail"] if path.endswith(".sh") else ["python"]
         result = subprocess.run(
             [*command, str(ROOT / path)],
             cwd=example.namespace[WORKDIR],

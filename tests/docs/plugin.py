@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 from sybil import Document, Region, Sybil
 
@@ -46,6 +47,16 @@ def _setup(namespace: dict) -> None:
 
 def _teardown(namespace: dict) -> None:
     namespace["__tmp__"].cleanup()
+
+
+def pytest_collection_modifyitems(items: list) -> None:
+    # Pages start programs: have the warm interpreter boot alongside the registry.
+    if any(ev.ROOT / "docs" in Path(str(item.path)).parents for item in items):
+        ev.WARM.start()
+
+
+def pytest_unconfigure() -> None:
+    ev.WARM.stop()
 
 
 pytest_collect_file = Sybil(
