@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nox
@@ -124,9 +125,16 @@ def stress(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Gateway vs direct MLflow vs nginx; prints ratios, writes JSON (minutes)."""
+    """Gateway vs direct MLflow vs nginx, and `nox -s doctest`'s time; prints ratios, writes JSON."""
     install(session, "test")
-    session.run("python", "-m", "tests.bench.run", *session.posargs)
+    timing = []
+    if os.environ.get("HOKUSAI_BENCH_DOCTEST", "1") != "0":  # 0: skip the doctest timing
+        doctest = [sys.executable, "-m", "nox", "-s", "doctest"]
+        session.run(*doctest, "--install-only", external=True)  # timed with its venv reused
+        started = time.perf_counter()
+        session.run(*doctest, external=True)
+        timing = ["--doctest-seconds", f"{time.perf_counter() - started:.1f}"]
+    session.run("python", "-m", "tests.bench.run", *timing, *session.posargs)
 
 
 if __name__ == "__main__":

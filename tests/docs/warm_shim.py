@@ -37,14 +37,10 @@ def request(program: str, args: list[str]) -> dict | None:
     return None
 
 
-def receive_json(connection: socket.socket) -> dict | None:
-    data = b""
-    while not data.endswith(b"\n"):
-        chunk = connection.recv(4096)
-        if not chunk:
-            return None
-        data += chunk
-    return json.loads(data)
+def receive_json(reader) -> dict | None:
+    """The next line of the server's answer (the pid, then how it ended), or None at EOF."""
+    line = reader.readline()
+    return json.loads(line) if line.endswith(b"\n") else None
 
 
 def main() -> None:
@@ -61,12 +57,13 @@ def main() -> None:
         os.execv(real, [real, *sys.argv[1:]])
     wanted.update(executable=real, env=dict(os.environ), cwd=os.getcwd())
     socket.send_fds(connection, [json.dumps(wanted).encode() + b"\n"], [0, 1, 2])
-    started = receive_json(connection)
+    reader = connection.makefile("rb")
+    started = receive_json(reader)
     if started is None:
         sys.exit(f"{program}: the docs' warm interpreter closed the connection")
     for number in RELAYED:
         signal.signal(number, lambda sig, _frame: os.kill(started["pid"], sig))
-    status = receive_json(connection)
+    status = receive_json(reader)
     if status is None:
         sys.exit(f"{program}: the docs' warm interpreter closed the connection")
     if "signal" in status:
