@@ -2,7 +2,7 @@
 
 Sessions: tests (unit + integration + docs, the CI job), doctest (the docs only),
 docs (strict site build), serve (local registry + live docs), update (rewrite
-snippet .out files), lint, stress (fuzzing, faults, load), bench.
+snippet .out files), lint, stress (fuzzing, faults, load), bench, lock (regenerate uv.lock).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import nox
+from nox.virtualenv import UV
 
 nox.needs_version = ">=2025.2"
 nox.options.default_venv_backend = "uv"
@@ -23,17 +24,25 @@ nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["lint", "tests"]
 
 ROOT = Path(__file__).parent
-PYPROJECT = nox.project.load_toml("pyproject.toml")
 PYTEST_NO_TESTS = 5
 
 
 def install(session: nox.Session, *groups: str, extras: str = "server") -> None:
-    """The package (editable, with extras) plus dependency groups from pyproject.toml."""
-    requirements = [r for g in groups for r in nox.project.dependency_groups(PYPROJECT, g)]
-    # Bytecode compiled at install: this machine sets PYTHONDONTWRITEBYTECODE=1, and without
-    # .pyc files every interpreter the tests start recompiles MLflow (20+ s instead of 3).
-    env = {"UV_COMPILE_BYTECODE": "1"}
-    session.install("-e", f".[{extras}]" if extras else ".", *requirements, env=env)
+    """The package (editable, with extras) plus dependency groups, at the versions in uv.lock.
+
+    ``uv sync --locked`` also fails when pyproject.toml changed and uv.lock was not
+    regenerated (``nox -s lock``). Bytecode is compiled at install: this machine sets
+    PYTHONDONTWRITEBYTECODE=1, and without .pyc files every interpreter the tests start
+    recompiles MLflow (20+ s instead of 3).
+    """
+    selection = [f"--extra={extras}"] if extras else []
+    selection += [f"--group={group}" for group in groups]
+    sync(session, *selection)
+
+
+def sync(session: nox.Session, *selection: str) -> None:
+    env = {"UV_PROJECT_ENVIRONMENT": session.virtualenv.location, "UV_COMPILE_BYTECODE": "1"}
+    session.run_install(UV, "sync", "--locked", *selection, env=env, external=True)
 
 
 def ensure_chromium(session: nox.Session) -> None:
@@ -107,10 +116,16 @@ def serve(session: nox.Session) -> None:
         registry.wait(30)
 
 
+@nox.session(venv_backend="none")
+def lock(session: nox.Session) -> None:
+    """Regenerate uv.lock after a change to the dependencies in pyproject.toml."""
+    session.run(UV, "lock", *session.posargs, external=True)
+
+
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff over the code, the tests and the snippets."""
-    session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
+    sync(session, "--only-group=lint")
     session.run("ruff", "check", ".")
 
 
