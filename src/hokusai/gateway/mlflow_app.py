@@ -230,11 +230,12 @@ def create_app() -> InProcessGateway:
     Settings come from the ``HOKUSAI_GATEWAY_*`` variables (the key store from
     ``HOKUSAI_GATEWAY_DB_URL``), as for ``hokusai gateway serve``.
     """
-    from mlflow.environment_variables import _MLFLOW_SGI_NAME
-    from mlflow.server.handlers import STATIC_PREFIX_ENV_VAR
+    from mlflow.environment_variables import _MLFLOW_SGI_NAME  # set by `mlflow server`
 
     if _MLFLOW_SGI_NAME.get() not in (None, "uvicorn"):
         raise RuntimeError(NOT_UVICORN)
+    from mlflow.server.handlers import STATIC_PREFIX_ENV_VAR
+
     if os.environ.get(STATIC_PREFIX_ENV_VAR):
         raise RuntimeError(STATIC_PREFIX)
     settings = GatewaySettings()
