@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -24,6 +26,7 @@ from hokusai.gateway.keys import KeyStore
 from hokusai.local import MlflowServer
 from tests.integration.gateway_harness import FakeMlflow, InProcessGateway, request
 
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "gateway.md"
 API = "/api/mlflow/api/2.0/mlflow"
 GET_DEFAULT = "/api/2.0/mlflow/experiments/get?experiment_id=0"
 ARTIFACT = "/api/2.0/mlflow-artifacts/artifacts/0/r/artifacts/a.txt"
@@ -246,3 +249,18 @@ def test_no_key_reaches_the_server_log(plugin, keys):
     assert '"key_id": "' + keys["write"][0] + '"' in log  # the JSON access log names the key
     for label in keys:
         assert secret(keys, label) not in log, label
+
+
+def test_the_docs_start_the_server_tested_here(tmp_path):
+    """docs/gateway.md's in-process block: the flags and variable of the fixture above."""
+    text = DOCS.read_text()
+    section = text[text.index("## In-process mode") :]
+    block = section[section.index("```bash") : section.index("```\n", section.index("```bash") + 7)]
+    server = block[block.index("mlflow server") :]
+    tested = MlflowServer(tmp_path, app_name="hokusai").command()
+    assert sorted(re.findall(r"(?<=\s)--[a-z-]+", server)) == sorted(
+        arg for arg in tested if arg.startswith("--")
+    )
+    assert "--app-name hokusai" in server
+    assert re.findall(r"^export (\w+)=", block, re.MULTILINE) == ["HOKUSAI_GATEWAY_DB_URL"]
+    assert re.search(r"^hokusai keys create --name [\w-]+$", block, re.MULTILINE)
