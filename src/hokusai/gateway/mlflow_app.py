@@ -40,13 +40,13 @@ import logging
 import os
 import sys
 import time
-from typing import Any
 
 from hokusai.gateway import access_log
+from hokusai.gateway.app import METHODS, Exchange
 from hokusai.gateway.auth import CREDENTIAL_HEADERS
 from hokusai.gateway.errors import send_json
 from hokusai.gateway.keys import KeyStore
-from hokusai.gateway.metrics import UNMATCHED, Metrics
+from hokusai.gateway.metrics import Metrics
 from hokusai.gateway.paths import strip_query_key
 from hokusai.gateway.proxy import ESSENTIAL
 from hokusai.gateway.routes import RouteTable, load_table
@@ -54,8 +54,6 @@ from hokusai.gateway.rules import OPERATIONS, Refusal, Rules, request_id
 from hokusai.gateway.settings import GatewaySettings
 from hokusai.gateway.types import ASGIApp, Message, Receive, Scope, Send
 
-APP_NAME = "hokusai"
-METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 NOT_UVICORN = (
     "The hokusai app plugin runs under uvicorn, MLflow's default server: drop "
     "--gunicorn-opts / --waitress-opts from `mlflow server --app-name hokusai`."
@@ -126,58 +124,57 @@ class InProcessGateway:
             stripped = strip_query_key(query)
             if stripped != query:
                 scope["query_string"] = stripped.encode("latin-1")
-        rid = request_id(scope["headers"], self._request_id)
-        exchange: dict[str, Any] = {"route": UNMATCHED, "status": 0, "key_id": None}
-        id_header = (self._request_id, rid.encode())
+        exchange = Exchange(request_id(scope["headers"], self._request_id))
+        id_header = (self._request_id, exchange.request_id.encode())
 
         async def send_tagged(message: Message) -> None:
             if message["type"] == "http.response.start":
-                exchange["status"] = message["status"]
+                exchange.status = message["status"]
                 message["headers"] = [*message.get("headers", ()), id_header]
             await send(message)
 
         try:
-            await self._dispatch(scope, query, rid, receive, send_tagged, exchange)
+            await self._dispatch(scope, query, receive, send_tagged, exchange)
         finally:
-            self._record(scope, rid, exchange, time.perf_counter() - started)
+            self._record(scope, exchange, time.perf_counter() - started)
 
     async def _dispatch(
-        self, scope: Scope, query: str, rid: str, receive: Receive, send: Send, exchange: dict
+        self, scope: Scope, query: str, receive: Receive, send: Send, ex: Exchange
     ) -> None:
         path, method = scope["path"], scope["method"]
         if path in OPERATIONS:
-            exchange["route"] = path
+            ex.route = path
             await self._operation(path, send)
             return
         raw_path = (scope.get("raw_path") or path.encode()).decode("latin-1")
         decision = await self.rules.decide(method, path, raw_path, scope["headers"], query)
         if isinstance(decision, Refusal):
-            exchange["route"] = decision.route
+            ex.route = decision.route
             if decision.reason:
                 self.metrics.auth_failures.labels(decision.reason).inc()
             await decision.send(send)
             return
-        exchange["route"], exchange["key_id"] = decision.route, decision.key.id
+        ex.route, ex.key_id = decision.route, decision.key.id
         inner = dict(scope)
         inner["path"] = decision.path
         inner["raw_path"] = decision.raw_path.encode("latin-1")
         inner["query_string"] = decision.query.encode("latin-1")
-        inner["headers"] = self.headers(scope["headers"], decision.key.id, rid)
+        inner["headers"] = self.headers(scope["headers"], decision.key.id, ex.request_id)
         await self.app(inner, receive, send)
 
-    def _record(self, scope: Scope, rid: str, exchange: dict, seconds: float) -> None:
+    def _record(self, scope: Scope, ex: Exchange, seconds: float) -> None:
         method = scope["method"] if scope["method"] in METHODS else "OTHER"
-        status = exchange["status"] or 499  # nothing sent: the client went away
-        self.metrics.observe(exchange["route"], method, status, seconds)
+        status = ex.status or 499  # nothing sent: the client went away
+        self.metrics.observe(ex.route, method, status, seconds)
         if self.settings.access_log and access_log.enabled():
             client = scope.get("client")
             access_log.log_request(
-                request_id=rid,
-                key_id=exchange["key_id"],
+                request_id=ex.request_id,
+                key_id=ex.key_id,
                 method=method,
                 path=scope["path"],
                 query=scope.get("query_string", b"").decode("latin-1"),  # api_key removed
-                route=exchange["route"],
+                route=ex.route,
                 status=status,
                 duration_ms=round(seconds * 1000, 2),
                 client=client[0] if client else None,
