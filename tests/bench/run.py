@@ -44,6 +44,9 @@ from tests.bench.table import build_rows
 ROOT = Path(__file__).resolve().parents[2]
 GET_PATH = "/api/2.0/mlflow/experiments/get?experiment_id=0"
 LOG_METRIC_PATH = "/api/2.0/mlflow/runs/log-metric"
+# One counter for the whole run: a (key, timestamp, step, value) MLflow already has is a
+# duplicate, which MLflow answers without writing (cheaper), so steps never repeat.
+STEPS = itertools.count()
 
 
 @dataclass(frozen=True)
@@ -100,14 +103,13 @@ def makers(targets: list[Target], endpoint: str, run_ids: dict[str, str]) -> dic
     if endpoint == "get":
         fixed = {t.name: t.request("GET", GET_PATH) for t in targets}
         return {name: (lambda raw=raw: raw) for name, raw in fixed.items()}
-    steps = itertools.count()
 
     def maker(target: Target) -> Maker:
         run_id = run_ids[target.name]
 
         def make() -> bytes:
             body = {"run_id": run_id, "key": "bench", "value": 1.0,
-                    "timestamp": 1_700_000_000_000, "step": next(steps)}  # fmt: skip
+                    "timestamp": 1_700_000_000_000, "step": next(STEPS)}  # fmt: skip
             return target.request("POST", LOG_METRIC_PATH, json.dumps(body).encode())
 
         return make

@@ -171,10 +171,10 @@ def build_rows(raw: dict, doctest_seconds: float | None) -> tuple[list[Row], lis
         if isinstance(v, dict) and v["errors"]
     }
     notes = [
-        f"Mode: {raw['mode']}. Latency: requests alternate gateway/in-process/direct/nginx on "
-        "keep-alive connections in one run; CPU per request is the process's utime+stime delta "
-        "over its requests. For register_tokenized_model the gateway column is the SDK call and "
-        "the direct column the raw MlflowClient calls, both through the gateway."
+        f"Mode: {raw['mode']}. Latency: requests alternate gateway/direct/nginx on keep-alive "
+        "connections in one run; CPU per request is the process's utime+stime delta over its "
+        "requests. For register_tokenized_model the gateway column is the SDK call and the "
+        "direct column the raw MlflowClient calls, both through the gateway."
     ]
     if raw.get("inprocess_pair"):
         notes.append(
@@ -198,7 +198,10 @@ def build_rows(raw: dict, doctest_seconds: float | None) -> tuple[list[Row], lis
     }
     notes.append(
         "At 64 clients MLflow (one worker) is saturated: latency there is queueing in MLflow, "
-        "shared by every path, so the added figure is mostly noise of that queue."
+        "shared by the gateway, direct and nginx paths, so their added figure is mostly noise "
+        "of that queue. In the paired phase each MLflow has a queue of its own and the one that "
+        "is momentarily slower collects more of the waiting clients, so in-process latency at "
+        "64 clients is no measure of its cost (its CPU row is)."
     )
     if reconnects:
         notes.append(
