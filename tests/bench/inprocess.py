@@ -1,7 +1,9 @@
-"""In-process costs: ``KeyStore.verify`` and ``register_tokenized_model`` vs raw MLflow calls."""
+"""In-process costs: ``KeyStore.verify``, the app plugin's own work per request, and
+``register_tokenized_model`` vs raw MLflow calls."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import random
@@ -13,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from hokusai.gateway.keys import KeyStore, api_keys, generate_secret, hash_key
+from hokusai.gateway.settings import GatewaySettings
 
 
 def key_verify(workdir: Path, keys: int, calls: int) -> dict[str, float]:
@@ -50,6 +53,81 @@ def key_verify(workdir: Path, keys: int, calls: int) -> dict[str, float]:
         "p99_us": timings[int(len(timings) * 0.99)] * 1e6,
         "hash_only_us": hash_only * 1e6,
     }
+
+
+def plugin_overhead(workdir: Path, calls: int) -> dict[str, float]:
+    """CPU µs per request that the app plugin (``InProcessGateway``) adds around a no-op
+    ASGI app, in this process: ``GET experiments/get`` with an ``X-API-Key``, the JSON
+    access line formatted and written to /dev/null. The rules' share of MLflow's CPU,
+    without MLflow's own noise (uvicorn's work is the same with or without the plugin)."""
+    from hokusai.gateway.access_log import JsonFormatter
+    from hokusai.gateway.mlflow_app import InProcessGateway
+
+    store = KeyStore(f"sqlite:///{workdir / 'plugin-keys.db'}")
+    _key, secret = store.create("bench", ("read",))
+    body = b'{"experiment": {}}'
+
+    async def noop(scope, receive, send) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})  # fmt: skip
+
+    app = InProcessGateway(noop, GatewaySettings(db_url=store.url), store)
+    path = "/api/mlflow/api/2.0/mlflow/experiments/get"
+    headers = [(b"host", b"127.0.0.1:5000"), (b"user-agent", b"mlflow-python-client/3.17.2"),
+               (b"accept", b"*/*"), (b"x-api-key", secret.encode())]  # fmt: skip
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message) -> None:
+        pass
+
+    async def serve(target, n: int) -> tuple[float, float]:
+        cpu, wall = time.process_time(), time.perf_counter()
+        for _ in range(n):
+            scope = {"type": "http", "http_version": "1.1", "method": "GET", "scheme": "http",
+                     "path": path, "raw_path": path.encode(), "query_string": b"experiment_id=0",
+                     "root_path": "", "headers": list(headers), "client": ("127.0.0.1", 40000),
+                     "server": ("127.0.0.1", 5000)}  # fmt: skip
+            await target(scope, receive, send)
+        return time.process_time() - cpu, time.perf_counter() - wall
+
+    logger = logging.getLogger("hokusai")
+    saved = (logger.handlers[:], logger.level, logger.propagate)
+    with open(os.devnull, "w") as devnull:
+        handler = logging.StreamHandler(devnull)
+        handler.setFormatter(JsonFormatter())
+        logger.handlers[:] = [handler]
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+        try:
+
+            async def measure() -> dict[str, float]:
+                await serve(app, 500)  # warm-up: statement cache, metrics children
+                plugin_cpu, plugin_wall = await serve(app, calls)
+                bare_cpu, bare_wall = await serve(noop, calls)
+                logger.setLevel(logging.WARNING)  # access log off: rules + metrics only
+                quiet_cpu, _ = await serve(app, calls)
+                return {
+                    "calls": calls,
+                    "cpu_us": (plugin_cpu - bare_cpu) / calls * 1e6,
+                    "wall_us": (plugin_wall - bare_wall) / calls * 1e6,
+                    "cpu_us_without_access_log": (quiet_cpu - bare_cpu) / calls * 1e6,
+                }
+
+            return asyncio.run(measure())
+        finally:
+            logger.handlers[:], logger.level, logger.propagate = saved
+            store.close()
 
 
 def register_vs_raw(

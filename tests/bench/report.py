@@ -16,7 +16,11 @@ DASH = "—"
 
 @dataclass(frozen=True)
 class Row:
-    """One line of the table; numbers are kept raw for the JSON."""
+    """One line of the table; numbers are kept raw for the JSON.
+
+    ``ratio`` and ``met`` are the gateway's (against direct), ``inprocess_ratio`` and
+    ``inprocess_met`` those of MLflow with the app plugin (``--app-name hokusai``).
+    """
 
     metric: str
     unit: str
@@ -26,6 +30,9 @@ class Row:
     ratio: str  # shown as is: "+0.41 ms", "0.97x"
     goal: str
     met: bool | None
+    inprocess: float | None = None
+    inprocess_ratio: str = ""
+    inprocess_met: bool | None = None
 
 
 def fmt(value: float | None, unit: str) -> str:
@@ -36,15 +43,32 @@ def fmt(value: float | None, unit: str) -> str:
     return f"{value:,.0f} {unit}" if value >= 100 else f"{value:.1f} {unit}"
 
 
+def _met(value: bool | None) -> str:
+    return DASH if value is None else ("yes" if value else "**no**")
+
+
 def markdown(rows: list[Row]) -> str:
     lines = [
-        "| metric | gateway | direct | nginx | ratio / added | goal | met? |",
-        "|---|---:|---:|---:|---:|---|:---:|",
+        "| metric | gateway | in-process (app plugin) | direct | nginx "
+        "| gateway vs direct | in-process vs direct | goal | met? gateway / in-process |",
+        "|---|---:|---:|---:|---:|---:|---:|---|:---:|",
     ]
     for r in rows:
-        met = DASH if r.met is None else ("yes" if r.met else "**no**")
-        cells = [r.metric, fmt(r.gateway, r.unit), fmt(r.direct, r.unit), fmt(r.nginx, r.unit)]
-        lines.append("| " + " | ".join([*cells, r.ratio or DASH, r.goal or DASH, met]) + " |")
+        met = _met(r.met)
+        if r.inprocess_met is not None:
+            met = f"{met} / {_met(r.inprocess_met)}"
+        cells = [
+            r.metric,
+            fmt(r.gateway, r.unit),
+            fmt(r.inprocess, r.unit),
+            fmt(r.direct, r.unit),
+            fmt(r.nginx, r.unit),
+            r.ratio or DASH,
+            r.inprocess_ratio or DASH,
+            r.goal or DASH,
+            met,
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

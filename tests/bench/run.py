@@ -5,8 +5,10 @@ Run from the repository root::
     python -m tests.bench.run [--quick] [--json PATH] [--markdown PATH] [--doctest-seconds S]
 
 Starts MLflow, the gateway (``hokusai gateway serve``, a subprocess so /proc shows its
-CPU and memory) and nginx (when installed) in a temporary directory, measures them side
-by side, prints a markdown table and writes it as JSON and to docs/performance/latest.md.
+CPU and memory), nginx (when installed) and a second MLflow running the gateway's rules
+in process (``mlflow server --app-name hokusai``) in a temporary directory, measures
+them side by side, prints a markdown table and writes it as JSON and to
+docs/performance/latest.md.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from pathlib import Path
 from hokusai.local import free_port
 from tests.bench import procstat
 from tests.bench.artifacts import transfer
-from tests.bench.inprocess import key_verify, register_vs_raw
+from tests.bench.inprocess import key_verify, plugin_overhead, register_vs_raw
 from tests.bench.load import (
     Maker,
     client_ceiling,
@@ -42,6 +44,9 @@ from tests.bench.table import build_rows
 ROOT = Path(__file__).resolve().parents[2]
 GET_PATH = "/api/2.0/mlflow/experiments/get?experiment_id=0"
 LOG_METRIC_PATH = "/api/2.0/mlflow/runs/log-metric"
+# One counter for the whole run: a (key, timestamp, step, value) MLflow already has is a
+# duplicate, which MLflow answers without writing (cheaper), so steps never repeat.
+STEPS = itertools.count()
 
 
 @dataclass(frozen=True)
@@ -66,14 +71,10 @@ def log(message: str) -> None:
 
 
 def targets_of(stack: Stack) -> list[Target]:
+    key = (("X-API-Key", stack.api_key),)
     targets = [
-        Target(
-            "gateway",
-            "127.0.0.1",
-            stack.gateway_port,
-            "/api/mlflow",
-            (("X-API-Key", stack.api_key),),
-        ),
+        Target("gateway", "127.0.0.1", stack.gateway_port, "/api/mlflow", key),
+        Target("inprocess", "127.0.0.1", stack.inprocess.port, "/api/mlflow", key),
         Target("direct", "127.0.0.1", stack.mlflow.port),
     ]
     if stack.has_nginx:
@@ -81,26 +82,34 @@ def targets_of(stack: Stack) -> list[Target]:
     return targets
 
 
-def create_run(mlflow_url: str) -> str:
+def create_run(base_url: str, headers: dict[str, str] | None = None) -> str:
     request = urllib.request.Request(
-        mlflow_url + "/api/2.0/mlflow/runs/create",
+        base_url + "/api/2.0/mlflow/runs/create",
         data=json.dumps({"experiment_id": "0", "run_name": "bench"}).encode(),
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", **(headers or {})},
     )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.load(response)["run"]["info"]["run_id"]
 
 
-def makers(targets: list[Target], endpoint: str, run_id: str) -> dict[str, Maker]:
+def run_ids_of(stack: Stack, targets: list[Target]) -> dict[str, str]:
+    """A run to log metrics to, per target: the plugin's MLflow has a database of its own."""
+    plain = create_run(stack.mlflow.url)
+    inprocess = create_run(stack.inprocess.url + "/api/mlflow", {"X-API-Key": stack.api_key})
+    return {t.name: inprocess if t.name == "inprocess" else plain for t in targets}
+
+
+def makers(targets: list[Target], endpoint: str, run_ids: dict[str, str]) -> dict[str, Maker]:
     if endpoint == "get":
         fixed = {t.name: t.request("GET", GET_PATH) for t in targets}
         return {name: (lambda raw=raw: raw) for name, raw in fixed.items()}
-    steps = itertools.count()
 
     def maker(target: Target) -> Maker:
+        run_id = run_ids[target.name]
+
         def make() -> bytes:
             body = {"run_id": run_id, "key": "bench", "value": 1.0,
-                    "timestamp": 1_700_000_000_000, "step": next(steps)}  # fmt: skip
+                    "timestamp": 1_700_000_000_000, "step": next(STEPS)}  # fmt: skip
             return target.request("POST", LOG_METRIC_PATH, json.dumps(body).encode())
 
         return make
@@ -115,14 +124,14 @@ def cpu_pids(stack: Stack) -> dict[str, int]:
     return pids
 
 
-def latency(stack: Stack, targets: list[Target], run_id: str, plan: Plan) -> dict:
+def latency(stack: Stack, targets: list[Target], run_ids: dict[str, str], plan: Plan) -> dict:
     results: dict = {}
     for endpoint in ("get", "log-metric"):
         for clients, rounds in ((1, plan.latency_rounds_1), (64, plan.latency_rounds_64)):
             pids = cpu_pids(stack)
             before = {n: procstat.cpu_seconds(p, include_children=True) for n, p in pids.items()}
             samples = asyncio.run(
-                interleaved_latency(targets, makers(targets, endpoint, run_id), clients, rounds)
+                interleaved_latency(targets, makers(targets, endpoint, run_ids), clients, rounds)
             )
             used = {n: procstat.cpu_seconds(p, True) - before[n] for n, p in pids.items()}
             phase = {}
@@ -143,12 +152,54 @@ def latency(stack: Stack, targets: list[Target], run_id: str, plan: Plan) -> dic
     return results
 
 
-def throughput(targets: list[Target], run_id: str, plan: Plan) -> dict:
+def inprocess_pair(
+    stack: Stack, targets: list[Target], run_ids: dict[str, str], plan: Plan
+) -> dict:
+    """Plain MLflow against MLflow with the app plugin, requests alternating between the two
+    only, so both serve the same requests at the same pace: latency of each, and MLflow's
+    own CPU per request (the plugin has no process of its own to read).
+
+    Each configuration first runs unmeasured (a third of its rounds): direct MLflow was
+    warmed by the main latency phase, the plugin's MLflow was not."""
+    pair = [t for t in targets if t.name in ("direct", "inprocess")]
+    pids = {"direct": stack.mlflow.process.pid, "inprocess": stack.inprocess.process.pid}
+    results: dict = {}
+    for endpoint in ("get", "log-metric"):
+        for clients, rounds in ((1, 2 * plan.latency_rounds_1), (64, 2 * plan.latency_rounds_64)):
+            requests = makers(pair, endpoint, run_ids)
+            asyncio.run(interleaved_latency(pair, requests, clients, max(1, rounds // 3)))
+            before = {n: procstat.cpu_seconds(p, include_children=True) for n, p in pids.items()}
+            samples = asyncio.run(interleaved_latency(pair, requests, clients, rounds))
+            used = {n: procstat.cpu_seconds(p, True) - before[n] for n, p in pids.items()}
+            phase: dict = {}
+            for name, values in samples.latencies.items():
+                count = len(values) + clients  # + the warm-up request of each client
+                phase[name] = {
+                    "n": len(values),
+                    "p50_ms": percentile(values, 50) * 1000,
+                    "p99_ms": percentile(values, 99) * 1000,
+                    "errors": samples.errors.get(name, 0),
+                    "reconnects": samples.reconnects.get(name, 0),
+                    "cpu_ms_per_request": used[name] / count * 1000,
+                }
+            phase["extra_cpu_ms"] = (
+                phase["inprocess"]["cpu_ms_per_request"] - phase["direct"]["cpu_ms_per_request"]
+            )
+            results[f"{endpoint}@{clients}"] = phase
+            log(f"in-process vs direct, {endpoint} x{clients}: " + ", ".join(
+                f"{n} p50 {phase[n]['p50_ms']:.2f} p99 {phase[n]['p99_ms']:.2f} ms, "
+                f"MLflow CPU {phase[n]['cpu_ms_per_request']:.2f} ms/request"
+                for n in ("inprocess", "direct")
+            ))  # fmt: skip
+    return results
+
+
+def throughput(targets: list[Target], run_ids: dict[str, str], plan: Plan) -> dict:
     results = {}
     for clients in (1, 16, 64):
         rates = asyncio.run(
             rotated_throughput(
-                targets, makers(targets, "get", run_id), clients,
+                targets, makers(targets, "get", run_ids), clients,
                 plan.throughput_rounds, plan.throughput_seconds,
             )
         )  # fmt: skip
@@ -174,7 +225,8 @@ def artifacts(stack: Stack, targets: list[Target], size: int, rounds: int) -> li
                     f"artifact {direction} {size >> 20} MiB via {target.name}: "
                     f"{result.mb_per_s:.0f} MB/s"
                 )
-    shutil.rmtree(stack.mlflow.data_dir / "artifacts" / "bench", ignore_errors=True)
+    for server in (stack.mlflow, stack.inprocess):
+        shutil.rmtree(server.data_dir / "artifacts" / "bench", ignore_errors=True)
     return done
 
 
@@ -200,17 +252,21 @@ def gateway_requests(stack: Stack) -> Callable[[], float | None]:
 
 def measure(stack: Stack, plan: Plan, workdir: Path) -> dict:
     targets = targets_of(stack)
-    run_id = create_run(stack.mlflow.url)
-    raw: dict = {"plan": asdict(plan), "nginx": stack.has_nginx}
+    run_ids = run_ids_of(stack, targets)
+    raw: dict = {"plan": asdict(plan), "nginx": stack.has_nginx, "inprocess": True}
     raw["client_ceiling_64"] = client_ceiling(free_port(), 64, 2.0)
     log(
         f"load client ceiling (fixed-answer server, 64 connections): {raw['client_ceiling_64']:.0f}/s"
     )
-    raw["latency"] = latency(stack, targets, run_id, plan)
-    raw["throughput"] = throughput(targets, run_id, plan)
+    proxies = [t for t in targets if t.name != "inprocess"]  # all three on the same MLflow
+    raw["latency"] = latency(stack, proxies, run_ids, plan)
+    raw["inprocess_pair"] = inprocess_pair(stack, targets, run_ids, plan)
+    raw["throughput"] = throughput(targets, run_ids, plan)
     raw["artifacts"] = artifacts(stack, targets, plan.artifact_bytes, plan.artifact_rounds)
     raw["key_verify"] = key_verify(workdir, plan.verify_keys, plan.verify_calls)
     log(f"key verify: {raw['key_verify']['p50_us']:.0f} µs p50")
+    raw["plugin_overhead"] = plugin_overhead(workdir, plan.verify_calls)
+    log(f"app plugin around a no-op app: {raw['plugin_overhead']['cpu_us']:.0f} µs CPU per request")
     gateway_uri = f"http://127.0.0.1:{stack.gateway_port}/api/mlflow"
     raw["register"] = register_vs_raw(
         gateway_uri, stack.api_key, plan.sdk_repeats, gateway_requests(stack)
@@ -249,7 +305,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="hokusai-bench-") as tmp:
         stack = Stack(Path(tmp))
         try:
-            log("starting MLflow, gateway" + (", nginx" if shutil.which("nginx") else ""))
+            nginx = ", nginx" if shutil.which("nginx") else ""
+            log(f"starting MLflow, gateway{nginx}, MLflow --app-name hokusai")
             stack.start()
             if not stack.has_nginx:
                 print(NGINX_MISSING, flush=True)

@@ -1,4 +1,5 @@
-"""The servers under test: MLflow, the gateway (a subprocess, so /proc sees it) and nginx."""
+"""The servers under test: MLflow, the gateway (a subprocess, so /proc sees it), nginx, and
+a second MLflow with the gateway's rules inside (``--app-name hokusai``, in-process mode)."""
 
 from __future__ import annotations
 
@@ -66,10 +67,15 @@ def _stop(process: subprocess.Popen | None, timeout: float = 10.0) -> None:
 
 @dataclass
 class Stack:
-    """MLflow + gateway (+ nginx when installed), all on 127.0.0.1, in ``workdir``."""
+    """MLflow + gateway (+ nginx when installed) + MLflow with the app plugin, on 127.0.0.1.
+
+    Both MLflow servers have the same flags (one worker, SQLite, served artifacts) and
+    data directories of their own; the gateway and the plugin read one key store.
+    """
 
     workdir: Path
     mlflow: MlflowServer = field(init=False)
+    inprocess: MlflowServer = field(init=False)
     gateway_port: int = field(default_factory=free_port)
     nginx_port: int = field(default_factory=free_port)
     gateway: subprocess.Popen | None = None
@@ -78,6 +84,11 @@ class Stack:
 
     def __post_init__(self) -> None:
         self.mlflow = MlflowServer(self.workdir / "mlflow")
+        self.inprocess = MlflowServer(
+            self.workdir / "mlflow-inprocess",
+            app_name="hokusai",
+            env={"HOKUSAI_GATEWAY_DB_URL": self.keys_url},
+        )
 
     @property
     def keys_url(self) -> str:
@@ -88,8 +99,11 @@ class Stack:
         return self.nginx is not None
 
     def start(self) -> None:
-        self.mlflow.start()  # the slow one first; the rest overlaps with its start-up
+        # The key store first (the plugin opens it as it starts), then the slow MLflows;
+        # the rest overlaps with their start-up.
         _key, self.api_key = KeyStore(self.keys_url).create("bench", scopes=("read", "write"))
+        self.mlflow.start()
+        self.inprocess.start()
         log = (self.workdir / "gateway.log").open("ab")
         self.gateway = subprocess.Popen(
             [sys.executable, "-m", "hokusai", "gateway", "serve",
@@ -100,6 +114,7 @@ class Stack:
         log.close()
         self._start_nginx()
         self.mlflow.wait_ready()
+        self.inprocess.wait_ready()
         wait_for_health(f"http://127.0.0.1:{self.gateway_port}/health", 120, self.gateway)
         if self.nginx is not None:
             wait_for_health(f"http://127.0.0.1:{self.nginx_port}/health", 30, self.nginx)
@@ -129,8 +144,9 @@ class Stack:
     def stop(self) -> None:
         _stop(self.nginx)
         _stop(self.gateway)
-        with contextlib.suppress(Exception):
-            self.mlflow.stop()
+        for server in (self.mlflow, self.inprocess):
+            with contextlib.suppress(Exception):
+                server.stop()
 
     def log_tails(self) -> str:
         gateway_log = self.workdir / "gateway.log"
@@ -140,4 +156,6 @@ class Stack:
             + "\n".join(text.splitlines()[-15:])
             + "\nmlflow:\n"
             + self.mlflow.log_tail()
+            + "\nmlflow --app-name hokusai:\n"
+            + self.inprocess.log_tail()
         )

@@ -10,6 +10,9 @@ A request to ``/api/mlflow/api/2.0/mlflow/runs/get?run_id=1`` goes through:
 4. :mod:`~hokusai.gateway.proxy`: forwarded (credentials removed, key id added)
    and streamed back.
 
+Steps 1-3 are :meth:`hokusai.gateway.rules.Rules.decide`, the one implementation of
+the rules, shared with the in-process mode (:mod:`~hokusai.gateway.mlflow_app`).
+
 Every refusal is MLflow-shaped JSON (:mod:`~hokusai.gateway.errors`); every request
 is counted (:mod:`~hokusai.gateway.metrics`) and logged
 (:mod:`~hokusai.gateway.access_log`).
@@ -18,21 +21,16 @@ is counted (:mod:`~hokusai.gateway.metrics`) and logged
 from __future__ import annotations
 
 import asyncio
-import re
-import sqlite3
 import time
-import uuid
 from dataclasses import dataclass
 
 import aiohttp
-import sqlalchemy.exc
 
 from hokusai.gateway import access_log
-from hokusai.gateway.auth import Credential, CredentialError, authorize, check_key, find_credentials
 from hokusai.gateway.errors import send_error, send_json
-from hokusai.gateway.keys import ApiKey, KeyStore
+from hokusai.gateway.keys import KeyStore
 from hokusai.gateway.metrics import UNMATCHED, Metrics
-from hokusai.gateway.paths import UnsafePath, check_raw_path, split_mount, strip_query_key
+from hokusai.gateway.paths import strip_query_key
 from hokusai.gateway.proxy import (
     ClientDisconnected,
     Upstream,
@@ -41,24 +39,11 @@ from hokusai.gateway.proxy import (
     has_body,
 )
 from hokusai.gateway.routes import RouteTable, load_table
+from hokusai.gateway.rules import OPERATIONS, Refusal, Rules, request_id
 from hokusai.gateway.settings import GatewaySettings
 from hokusai.gateway.types import Message, Receive, Scope, Send
 
-OPERATIONS = ("/health", "/ready", "/metrics")
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}\Z")
-MAX_HEADER_BYTES = 64 * 1024
-HEADERS_TOO_LARGE = "Request headers too large ({size} bytes; the limit is {limit} bytes)."
-KEY_STORE_DOWN = (
-    "The registry's API-key store is not available right now (locked or unreachable); "
-    "retry shortly or ask the registry operator to check it."
-)
-NOT_FOUND = (
-    "No MLflow API route at {method} {path}. Point the client at the registry's tracking "
-    "URI, e.g. http://127.0.0.1:5000/api/mlflow (MLflow adds /api/2.0/mlflow/… itself)."
-)
-WRONG_METHOD = "MLflow's route {path} does not accept {method}; it accepts {allowed}."
-UNSAFE = "Refused path {path!r}: {reason}. Send the path as MLflow's client does."
 
 
 @dataclass
@@ -80,6 +65,7 @@ class Gateway:
         self.routes = RouteTable(load_table())
         self.upstream = Upstream(settings)
         self.metrics = Metrics()
+        self.rules = Rules(self.routes, self.store, settings.allow_query_key)
         self._request_id_header = settings.request_id_header.lower().encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -100,12 +86,7 @@ class Gateway:
                 return
 
     def _request_id(self, scope: Scope) -> str:
-        for name, value in scope["headers"]:
-            if name.lower() == self._request_id_header:
-                candidate = value.decode("latin-1")
-                if _REQUEST_ID.match(candidate):
-                    return candidate
-        return uuid.uuid4().hex
+        return request_id(scope["headers"], self._request_id_header)
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -147,59 +128,26 @@ class Gateway:
             ex.route = path
             await self._operation(path, send)
             return
-        size = sum(len(name) + len(value) for name, value in scope["headers"])
-        if size > MAX_HEADER_BYTES:
-            message = HEADERS_TOO_LARGE.format(size=size, limit=MAX_HEADER_BYTES)
-            await send_error(send, "INVALID_PARAMETER_VALUE", message, 431)
-            return
         raw_path = scope.get("raw_path", path.encode()).decode("latin-1")
-        mount = split_mount(path)
-        if mount is None or not raw_path.startswith(mount[0]):
-            await send_error(send, "ENDPOINT_NOT_FOUND", NOT_FOUND.format(method=method, path=path))
-            return
-        try:
-            check_raw_path(raw_path)
-        except UnsafePath as exc:
-            message = UNSAFE.format(path=raw_path[:200], reason=exc)
-            await send_error(send, "INVALID_PARAMETER_VALUE", message)
-            return
-        match = self.routes.match(mount[1], method)
-        if match.route is None:
-            if match.allowed:
-                allowed = ", ".join(sorted(match.allowed))
-                message = WRONG_METHOD.format(path=mount[1], method=method, allowed=allowed)
-                allow = [(b"allow", allowed.encode())]
-                await send_error(send, "ENDPOINT_NOT_FOUND", message, 405, allow)
-            else:
-                message = NOT_FOUND.format(method=method, path=path)
-                await send_error(send, "ENDPOINT_NOT_FOUND", message)
-            return
-        ex.route = match.route.template
         query = scope.get("query_string", b"").decode("latin-1")
-        try:
-            credential = find_credentials(scope["headers"], query, self.settings.allow_query_key)
-            key = check_key(await self._lookup(credential), credential)
-            scope_needed = "write" if match.route.is_write(method) else "read"
-            authorize(key, scope_needed, method, mount[1])
-        except CredentialError as exc:
-            self.metrics.auth_failures.labels(exc.reason).inc()
-            await send_error(send, exc.error_code, exc.message)
+        decision = await self.rules.decide(method, path, raw_path, scope["headers"], query)
+        if isinstance(decision, Refusal):
+            ex.route = decision.route
+            if decision.reason:
+                self.metrics.auth_failures.labels(decision.reason).inc()
+            await decision.send(send)
             return
-        except (sqlalchemy.exc.SQLAlchemyError, sqlite3.Error):  # locked, gone, unreadable
-            self.metrics.auth_failures.labels("store_unavailable").inc()
-            await send_error(send, "TEMPORARILY_UNAVAILABLE", KEY_STORE_DOWN, 503)
-            return
-        ex.key_id = key.id
-        forwarded_query = strip_query_key(query)
-        target = raw_path[len(mount[0]) :] + ("?" + forwarded_query if forwarded_query else "")
+        ex.route, ex.key_id = decision.route, decision.key.id
         headers = self.upstream.headers(
             scope["headers"],
             {
-                self.settings.identity_header: key.id,
+                self.settings.identity_header: decision.key.id,
                 self.settings.request_id_header: ex.request_id,
             },
         )
-        await self._forward(method, target, headers, has_body(scope["headers"]), receive, send)
+        await self._forward(
+            method, decision.target, headers, has_body(scope["headers"]), receive, send
+        )
 
     async def _forward(
         self,
@@ -220,13 +168,6 @@ class Gateway:
             raise
         except ClientDisconnected:
             pass
-
-    async def _lookup(self, credential: Credential | None) -> ApiKey | None:
-        if credential is None:
-            return None
-        if self.store.is_local:
-            return self.store.verify(credential.secret)
-        return await asyncio.to_thread(self.store.verify, credential.secret)
 
     async def _operation(self, path: str, send: Send) -> None:
         if path == "/health":

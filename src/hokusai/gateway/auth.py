@@ -23,6 +23,8 @@ SCHEMES = ("bearer", "apikey")
 # else may be the key itself, pasted without "Bearer ".
 _SCHEME_NAME = re.compile(r"[A-Za-z][A-Za-z-]{0,19}")
 _HEADERS = {b"authorization": "Authorization", b"x-api-key": "X-API-Key"}
+# The request headers that may carry a key: never passed on to MLflow.
+CREDENTIAL_HEADERS = frozenset(_HEADERS)
 
 MISSING = (
     "API key required: send it as 'X-API-Key: <key>' or 'Authorization: Bearer <key>'. "

@@ -68,11 +68,23 @@ def _die_with_parent() -> None:
 
 
 class MlflowServer:
-    """``mlflow server`` on 127.0.0.1 with a SQLite store and served artifacts."""
+    """``mlflow server`` on 127.0.0.1 with a SQLite store and served artifacts.
 
-    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+    ``app_name`` is passed as ``--app-name`` (``"hokusai"``: the gateway's rules in
+    process) and ``env`` is added to the server's environment.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int | None = None,
+        app_name: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
+        self.app_name = app_name
+        self.env = dict(env or {})
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = data_dir / "mlflow.log"
         self.process: subprocess.Popen | None = None
@@ -85,6 +97,7 @@ class MlflowServer:
             "--backend-store-uri", f"sqlite:///{self.data_dir / 'mlflow.db'}",
             "--artifacts-destination", str(self.data_dir / "artifacts"),
             "--workers", "1",
+            *(["--app-name", self.app_name] if self.app_name else []),
         ]  # fmt: skip
 
     def start(self) -> None:
@@ -95,7 +108,7 @@ class MlflowServer:
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            env={**os.environ, **LOW_MEMORY_ENV},
+            env={**os.environ, **LOW_MEMORY_ENV, **self.env},
             start_new_session=True,  # its own process group, stopped as a whole
             preexec_fn=_die_with_parent,
         )
