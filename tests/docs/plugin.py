@@ -49,10 +49,23 @@ def _teardown(namespace: dict) -> None:
     namespace["__tmp__"].cleanup()
 
 
+STARTS_PROGRAMS = ("test_harness.py", "test_warm.py")  # besides the pages
+
+
+def _on_a_page(item) -> bool:
+    return ev.ROOT / "docs" in Path(str(item.path)).parents
+
+
+def _starts_programs(item) -> bool:
+    return _on_a_page(item) or Path(str(item.path)).name in STARTS_PROGRAMS
+
+
 def pytest_collection_modifyitems(items: list) -> None:
-    # Pages start programs: have the warm interpreter boot alongside the registry.
-    if any(ev.ROOT / "docs" in Path(str(item.path)).parents for item in items):
+    # Pages start programs: have the warm interpreter boot alongside the registry, and
+    # run the tests that start none first (tests/stack.py then moves registry users last).
+    if any(_on_a_page(item) for item in items):
         ev.WARM.start()
+    items.sort(key=_starts_programs)
 
 
 def pytest_unconfigure() -> None:
