@@ -11,11 +11,13 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from sybil import Document, Region, Sybil
 
 from tests.docs import evaluators as ev
 from tests.docs.blocks import Kind, classify
 from tests.docs.lexers import fences
+from tests.docs.site_build import SITE
 
 EVALUATORS = {
     Kind.PYTHON: ev.evaluate_python,
@@ -60,16 +62,31 @@ def _starts_programs(item) -> bool:
     return _on_a_page(item) or Path(str(item.path)).name in STARTS_PROGRAMS
 
 
-def pytest_collection_modifyitems(items: list) -> None:
+def _checks_the_site(item) -> bool:
+    return Path(str(item.path)).name == "test_site.py"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(items: list):
     # Pages start programs: have the warm interpreter boot alongside the registry, and
-    # run the tests that start none first (tests/stack.py then moves registry users last).
+    # run the tests that start none first (tests/stack.py then moves registry users last)...
     if any(_on_a_page(item) for item in items):
         ev.WARM.start()
     items.sort(key=_starts_programs)
+    result = yield
+    # ...and the site's tests at the very end: it builds in the background meanwhile.
+    items.sort(key=_checks_the_site)
+    return result
+
+
+def pytest_runtest_setup(item) -> None:
+    if _on_a_page(item):
+        SITE.start()  # the site builds on the idle core while the pages run
 
 
 def pytest_unconfigure() -> None:
     ev.WARM.stop()
+    SITE.cleanup()
 
 
 pytest_collect_file = Sybil(

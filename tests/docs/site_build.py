@@ -1,0 +1,55 @@
+"""``mkdocs build --strict`` in the background, so the site builds while pages run.
+
+The plugin starts it when the first page's test starts (the registry and the warm
+interpreter have booted by then, and the pages leave a core mostly idle), and runs the
+site tests last; :meth:`SiteBuild.result` waits for it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class SiteBuild:
+    def __init__(self) -> None:
+        self.process: subprocess.Popen | None = None
+        self.tmp: tempfile.TemporaryDirectory | None = None
+
+    @property
+    def output(self) -> Path:
+        return Path(self.tmp.name) / "site"
+
+    def start(self) -> None:
+        if self.process is not None:
+            return
+        self.tmp = tempfile.TemporaryDirectory(prefix="hokusai-site-")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(self.output)],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        )
+
+    def result(self) -> tuple[int, str, Path]:
+        """(exit code, stderr, site folder), once the build has finished."""
+        self.start()
+        _, stderr = self.process.communicate()
+        return self.process.returncode, stderr, self.output
+
+    def cleanup(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        if self.tmp is not None:
+            self.tmp.cleanup()
+
+
+SITE = SiteBuild()
