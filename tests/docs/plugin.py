@@ -68,10 +68,8 @@ def _checks_the_site(item) -> bool:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_collection_modifyitems(items: list):
-    # Pages start programs: have the warm interpreter boot alongside the registry, and
-    # run the tests that start none first (tests/stack.py then moves registry users last)...
-    if any(_on_a_page(item) for item in items):
-        ev.WARM.start()
+    # Pages start programs (the warm interpreter boots since their collection): run the
+    # tests that start none first (tests/stack.py then moves registry users last)...
     items.sort(key=_starts_programs)
     result = yield
     # ...and the site's tests at the very end: it builds in the background meanwhile.
@@ -89,7 +87,7 @@ def pytest_unconfigure() -> None:
     SITE.cleanup()
 
 
-pytest_collect_file = Sybil(
+_collect_page = Sybil(
     parsers=[page_blocks],
     path=str(ev.ROOT / "docs"),
     patterns=["*.md"],
@@ -97,3 +95,10 @@ pytest_collect_file = Sybil(
     setup=_setup,
     teardown=_teardown,
 ).pytest()
+
+
+def pytest_collect_file(file_path: Path, parent):
+    page = _collect_page(file_path, parent)
+    if page is not None and not parent.config.option.collectonly:
+        ev.WARM.start()  # as early as possible: it boots while the rest is collected
+    return page
