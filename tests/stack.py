@@ -89,6 +89,8 @@ class _Starter:
         self.tmp = tempfile.TemporaryDirectory(prefix="hokusai-tests-")
 
     def start(self) -> None:
+        if self.registry is not None:
+            return
         from hokusai.local import free_port
 
         port = free_port()
@@ -137,6 +139,12 @@ class _Starter:
 
 
 _starter = _Starter()
+
+
+def start_registry() -> None:
+    """Start the session's registry now, in the background (once), e.g. as soon as a
+    collected test is known to need it."""
+    _starter.start()
 
 
 def _uses_stack(item: pytest.Item) -> bool:

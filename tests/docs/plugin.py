@@ -18,6 +18,7 @@ from tests.docs import evaluators as ev
 from tests.docs.blocks import Kind, classify
 from tests.docs.lexers import fences
 from tests.docs.site_build import SITE
+from tests.stack import start_registry
 
 EVALUATORS = {
     Kind.PYTHON: ev.evaluate_python,
@@ -100,5 +101,7 @@ _collect_page = Sybil(
 def pytest_collect_file(file_path: Path, parent):
     page = _collect_page(file_path, parent)
     if page is not None and not parent.config.option.collectonly:
-        ev.WARM.start()  # as early as possible: it boots while the rest is collected
+        # Pages need both: they boot while the rest is collected.
+        start_registry()
+        ev.WARM.start()
     return page
