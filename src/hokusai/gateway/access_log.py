@@ -19,15 +19,27 @@ from typing import Any
 
 ACCESS_LOGGER = "hokusai.gateway.access"
 logger = logging.getLogger(ACCESS_LOGGER)
+# Built once: json.dumps(..., default=str) builds a new encoder on every call.
+_encode = json.JSONEncoder(default=str).encode
+_second: tuple[int, str] = (-1, "")
+
+
+def _timestamp(created: float, msecs: float) -> str:
+    """``2026-11-24T03:40:00.123Z``; the part up to the seconds is formatted once a second."""
+    global _second
+    second = int(created)
+    cached = _second
+    if cached[0] != second:
+        cached = _second = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
+    return f"{cached[1]}.{int(msecs):03d}Z"
 
 
 class JsonFormatter(logging.Formatter):
     """Formats records as one JSON object per line (``fields`` merged in, if any)."""
 
     def format(self, record: logging.LogRecord) -> str:
-        ts = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
         line: dict[str, Any] = {
-            "ts": f"{ts}.{int(record.msecs):03d}Z",
+            "ts": _timestamp(record.created, record.msecs),
             "level": record.levelname.lower(),
             "logger": record.name,
         }
@@ -38,14 +50,38 @@ class JsonFormatter(logging.Formatter):
             line["message"] = record.getMessage()
         if record.exc_info:
             line["exc"] = self.formatException(record.exc_info)
-        return json.dumps(line, default=str)
+        return _encode(line)
+
+
+class AccessLogHandler(logging.StreamHandler):
+    """The access log's handler in ``hokusai gateway serve``: JSON lines on a stream.
+
+    When it is the access logger's only destination, :func:`log_request` writes the
+    line through it directly instead of building a ``LogRecord`` and walking the
+    logging machinery: the same line, at a fraction of the CPU time per request
+    (the access log was ~25 % of the gateway's CPU time per request, bench).
+    """
+
+    def __init__(self, stream: Any = None) -> None:
+        super().__init__(stream)
+        self.setFormatter(JsonFormatter())
+
+    def write_line(self, line: str, fields: dict[str, Any]) -> None:
+        self.acquire()
+        try:
+            self.stream.write(line + self.terminator)
+            self.stream.flush()
+        except Exception:
+            self.handleError(_record(fields))
+        finally:
+            self.release()
 
 
 def log_config(level: str = "info") -> dict[str, Any]:
     """A ``logging.config.dictConfig`` for ``hokusai gateway serve``: JSON everywhere.
 
     uvicorn's own access log is switched off (it prints the query string, keys
-    included); the gateway writes its own.
+    included); the gateway writes its own, through an :class:`AccessLogHandler`.
     """
     level = level.upper()
     return {
@@ -57,10 +93,16 @@ def log_config(level: str = "info") -> dict[str, Any]:
                 "class": "logging.StreamHandler",
                 "formatter": "json",
                 "stream": "ext://sys.stdout",
-            }
+            },
+            "access": {
+                "class": f"{__name__}.AccessLogHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stdout",
+            },
         },
         "loggers": {
             "hokusai": {"handlers": ["stdout"], "level": level, "propagate": False},
+            ACCESS_LOGGER: {"handlers": ["access"], "propagate": False},
             "uvicorn": {"handlers": ["stdout"], "level": level, "propagate": False},
             "uvicorn.error": {"level": level},
             "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
@@ -73,6 +115,37 @@ def enabled() -> bool:
     return logger.isEnabledFor(logging.INFO)
 
 
+def _direct() -> AccessLogHandler | None:
+    """The handler to write to directly, when logging would do no more than that."""
+    handlers = logger.handlers
+    if len(handlers) != 1 or logger.propagate or logger.filters or logger.disabled:
+        return None
+    handler = handlers[0]
+    if type(handler) is not AccessLogHandler or handler.filters or handler.level > logging.INFO:
+        return None
+    if type(handler.formatter) is not JsonFormatter:
+        return None
+    return handler
+
+
+def _record(fields: dict[str, Any]) -> logging.LogRecord:
+    return logger.makeRecord(
+        ACCESS_LOGGER, logging.INFO, __file__, 0, "request", (), None, extra={"fields": fields}
+    )
+
+
 def log_request(**fields: Any) -> None:
     """Write one access-log line (the caller passes no secret; see module doc)."""
-    logger.info("request", extra={"fields": {"event": "request", **fields}})
+    fields = {"event": "request", **fields}
+    handler = _direct()
+    if handler is None:
+        logger.info("request", extra={"fields": fields})
+        return
+    created = time.time()
+    line = {
+        "ts": _timestamp(created, (created - int(created)) * 1000),
+        "level": "info",
+        "logger": ACCESS_LOGGER,
+        **fields,
+    }
+    handler.write_line(_encode(line), fields)
