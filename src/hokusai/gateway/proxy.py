@@ -458,10 +458,12 @@ class Upstream:
         )
 
     def _pool_here(self) -> _Pool:
-        loop = asyncio.get_running_loop()
+        # Not asyncio.get_running_loop() on every request: on Python 3.11 it costs a
+        # getpid() system call. A pool whose loop no longer runs belongs to a loop
+        # that is gone (tests run the same app on several loops in turn).
         pool = self._pool
-        if pool is None or pool.loop is not loop:
-            pool = self._pool = _Pool(self, loop)
+        if pool is None or not pool.loop.is_running():
+            pool = self._pool = _Pool(self, asyncio.get_running_loop())
         return pool
 
     async def close(self) -> None:
