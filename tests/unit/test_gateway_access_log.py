@@ -39,17 +39,22 @@ def served():
     logger.setLevel(saved[2])
 
 
-def test_the_direct_line_is_the_formatted_record(served):
+OTHER = {**FIELDS, "key_id": "key_1", "client": None, "status": 499, "duration_ms": 0.0}
+
+
+@pytest.mark.parametrize("fields", [FIELDS, OTHER])
+def test_the_direct_line_is_the_formatted_record(served, fields):
     logger = logging.getLogger(ACCESS_LOGGER)
     logger.handlers[:] = logger.handlers[:1]  # pytest's capture handlers, attached meanwhile
     assert access_log._direct() is not None
-    access_log.log_request(**FIELDS)
-    direct = json.loads(served.getvalue())
-    record = access_log._record({"event": "request", **FIELDS})
-    formatted = json.loads(JsonFormatter().format(record))
-    assert direct.pop("ts")[:10] == formatted.pop("ts")[:10]
-    assert direct == formatted
-    assert list(direct) == ["level", "logger", "event", *FIELDS]
+    access_log.log_request(**fields)
+    direct = served.getvalue()
+    record = access_log._record({"event": "request", **fields})
+    formatted = JsonFormatter().format(record)
+    assert direct.endswith("\n") and direct.count("\n") == 1
+    assert direct[:10] == formatted[:10]  # "ts" (the milliseconds may differ)
+    assert direct[35:] == formatted[35:] + "\n"  # then byte for byte
+    assert list(json.loads(direct)) == ["ts", "level", "logger", "event", *fields]
 
 
 def test_anything_else_listening_gets_the_record(served, caplog):
