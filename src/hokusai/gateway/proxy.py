@@ -444,6 +444,7 @@ class Upstream:
             token = base64.b64encode(user_pass.encode("latin-1"))
             host_lines.append(b"Authorization: Basic " + token + b"\r\n")
         self._host_lines = b"".join(host_lines)
+        self._host_line_count = len(host_lines)
         self._pool: _Pool | None = None
         self.drop = (
             REQUEST_DROP
@@ -486,20 +487,22 @@ class Upstream:
         Raises :class:`InvalidHeader` if any name or value holds CR or LF (an ASGI
         server never passes those on; checked so no header can be smuggled upstream).
         """
-        parts = [method.encode("latin-1"), b" ", (self.prefix + target).encode("latin-1")]
-        parts.append(b" HTTP/1.1\r\n")
-        parts.append(self._host_lines)
-        lines = 1 + self._host_lines.count(b"\n")
-        start = len(parts)
-        forwarded, length, connection = self._forwarded(headers, self.drop, parts)
-        if connection:  # the names it lists are hop-by-hop too: filter again without them
-            del parts[start:]
-            drop = self.drop | _connection_tokens(headers)
-            forwarded, length, _ = self._forwarded(headers, drop, parts)
-        lines += forwarded
+        target_bytes = (self.prefix + target).encode("latin-1")
+        line = b"%b %b HTTP/1.1\r\n" % (method.encode("latin-1"), target_bytes)
+        parts = [line, self._host_lines]
+        length, listed = self._header_lines(headers, self.drop, parts)
+        if listed is not None and listed.lower() not in (b"keep-alive", b"close"):
+            # Names listed in Connection: are hop-by-hop too (usually it says only
+            # "keep-alive" or "close", which changes nothing): filter again without them.
+            tokens = {token.strip().lower() for token in listed.split(b",")} - self.drop
+            tokens.discard(b"close")
+            if tokens and any(name.lower() in tokens for name, _ in headers):
+                del parts[2:]
+                length, _ = self._header_lines(headers, self.drop | tokens, parts)
         for name, value in extra:
             parts += (name, b": ", value, b"\r\n")
-            lines += 1
+        # One CRLF ends the request line, each Host line, each header (4 parts each)...
+        lines = 1 + self._host_line_count + (len(parts) - 2) // 4
         chunked = body and not length
         if chunked:
             parts.append(b"Transfer-Encoding: chunked\r\n")
@@ -509,28 +512,30 @@ class Upstream:
             lines += 1
         parts.append(b"\r\n")
         head = b"".join(parts)
+        # ... and the blank line; a CR or LF anywhere else would start a line of its own
         if head.count(b"\n") != lines + 1 or head.count(b"\r") != lines + 1:
             raise InvalidHeader("a line break in the request target or in a header")
         return head, chunked
 
-    def _forwarded(
+    def _header_lines(
         self, headers: list[tuple[bytes, bytes]], drop: frozenset[bytes], parts: list[bytes]
-    ) -> tuple[int, bool, bool]:
-        """Append the header lines to forward to ``parts``: (how many, one of them is
-        Content-Length, a Connection header was dropped)."""
+    ) -> tuple[bool, bytes | None]:
+        """Append the client's header lines MLflow should see to ``parts``; returns
+        whether one is Content-Length, and the value(s) of ``Connection:``, if any."""
         allow = self.allow
-        count, length, connection = 0, False, False
+        length, listed = False, None
         for name, value in headers:
             lowered = name.lower()
             if lowered in drop:
-                connection = connection or lowered == b"connection"
+                if lowered == b"connection":
+                    listed = value if listed is None else listed + b"," + value
                 continue
             if allow is not None and lowered not in allow:
                 continue
-            length = length or lowered == b"content-length"
+            if lowered == b"content-length":
+                length = True
             parts += (name, b": ", value, b"\r\n")
-            count += 1
-        return count, length, connection
+        return length, listed
 
     async def forward(
         self,
