@@ -306,7 +306,11 @@ class _Pool:
             idle = self.idle
             while idle:
                 conn = idle.pop()
-                if conn.closed or self.loop.time() - conn.idle_since >= self.keepalive:
+                if (
+                    conn.closed
+                    or conn.transport.is_closing()
+                    or self.loop.time() - conn.idle_since >= self.keepalive
+                ):
                     self.discard(conn)
                     continue
                 conn.reused = True
@@ -664,8 +668,8 @@ class Upstream:
                 conn.transport.write(chunk)
             if not more:
                 return
-            while conn.write_paused and not conn.closed and not conn.headers_done:
-                await conn.wait()
+            while conn.write_paused and conn.exc is None and not conn.headers_done:
+                await conn.wait()  # MLflow reads slower than the client sends
 
     def _failure(self, conn: _Connection, body: bool) -> Exception:
         exc = conn.exc
