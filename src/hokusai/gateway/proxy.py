@@ -137,9 +137,11 @@ class _Connection(asyncio.Protocol):
         self.idle_since = 0.0
         self.waiter: asyncio.Future | None = None
         self.write_paused = False
+        self.chunks: deque[bytes] = deque()
         self._reset(False)
 
     def _reset(self, head: bool) -> None:
+        self.chunks.clear()
         self.head = head
         self.exc: BaseException | None = None
         self.received = False
@@ -149,7 +151,6 @@ class _Connection(asyncio.Protocol):
         self.complete = False
         self.informational = False
         self.keep_alive = True
-        self.chunks: deque[bytes] = deque()
         self.buffered = 0
         self.reading_paused = False
         self.read_since: float | None = None  # MLflow owes bytes since then (None: not timed)
@@ -300,22 +301,30 @@ class _Pool:
         self.waiters: deque[asyncio.Future] = deque()
         self.timer: asyncio.TimerHandle | None = None
 
+    def take_idle(self) -> _Connection | None:
+        """The most recently used idle connection that may still be used, if any."""
+        idle = self.idle
+        while idle:
+            conn = idle.pop()
+            if (
+                conn.closed
+                or conn.transport.is_closing()
+                or self.loop.time() - conn.idle_since >= self.keepalive
+            ):
+                self.discard(conn)
+                continue
+            conn.reused = True
+            conn.busy = True
+            self.busy.add(conn)
+            return conn
+        return None
+
     async def acquire(self) -> _Connection:
+        """An idle connection, a new one, or the next one released (FIFO)."""
         requeue = False
         while True:
-            idle = self.idle
-            while idle:
-                conn = idle.pop()
-                if (
-                    conn.closed
-                    or conn.transport.is_closing()
-                    or self.loop.time() - conn.idle_since >= self.keepalive
-                ):
-                    self.discard(conn)
-                    continue
-                conn.reused = True
-                conn.busy = True
-                self.busy.add(conn)
+            conn = self.take_idle()
+            if conn is not None:
                 return conn
             if self.open < self.limit:
                 self.open += 1
@@ -581,7 +590,7 @@ class Upstream:
     ) -> int:
         pool = self._pool_here()
         for attempt in (1, 2):
-            conn = await pool.acquire()
+            conn = pool.take_idle() or await pool.acquire()
             try:
                 return await self._exchange(
                     conn, method == "HEAD", head, body, chunked, receive, send, state
