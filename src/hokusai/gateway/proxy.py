@@ -294,7 +294,9 @@ class _Pool:
         self.limit = s.max_connections
         self.keepalive = s.keepalive_timeout
         self.read_timeout = s.read_timeout
-        self.tick = max(0.01, min(1.0, s.read_timeout / 4, s.keepalive_timeout / 2))
+        # The read timeout is checked to within a quarter of itself (at most 5 s late);
+        # expired idle connections are never reused, and closed by the next tick.
+        self.tick = max(0.01, min(5.0, s.read_timeout / 4))
         self.idle: list[_Connection] = []
         self.busy: set[_Connection] = set()
         self.open = 0
