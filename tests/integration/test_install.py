@@ -27,5 +27,11 @@ def test_install_page_command_resolves_the_package_and_its_server_extra(tmp_path
     )
     assert result.returncode == 0, result.stderr[-3000:]
     would_install = result.stdout.rsplit("Would install", 1)[-1]
-    for distribution in ("hokusai-ml-platform-", "mlflow-3", "aiohttp-", "uvicorn-", "SQLAlchemy-"):
+    for distribution in (
+        "hokusai-ml-platform-",
+        "mlflow-3",
+        "httptools-",
+        "uvicorn-",
+        "SQLAlchemy-",
+    ):
         assert distribution in would_install, f"{distribution} missing from: {would_install}"

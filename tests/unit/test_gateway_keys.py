@@ -69,6 +69,47 @@ def test_scopes_revocation_and_expiry_are_read_on_every_verify(store):
     store.ping()
 
 
+def _counting_reads(store, monkeypatch) -> list:
+    reads, real = [], store._sqlite_row
+    monkeypatch.setattr(store, "_sqlite_row", lambda digest: reads.append(digest) or real(digest))
+    return reads
+
+
+def test_sqlite_reads_a_key_again_as_soon_as_anyone_wrote_to_the_store(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'keys.db'}"
+    store = KeyStore(url)
+    key, secret = store.create("c", ("read",))
+    reads = _counting_reads(store, monkeypatch)
+    assert store.verify(secret) == key and store.verify(secret) == key
+    assert len(reads) == 1  # the database did not change in between
+    revoke = [sys.executable, "-m", "hokusai", "keys", "revoke", key.id, "--db", url]
+    subprocess.run(revoke, check=True, capture_output=True, timeout=120)  # another process
+    assert store.verify(secret).is_revoked
+    KeyStore(url).create("other", ("read",))  # any write, through another connection
+    assert store.verify(secret).is_revoked
+    assert len(reads) == 3
+    assert store.verify("hk_live_" + "Q" * 32) is None  # unknown keys are never remembered
+    assert store.verify("hk_live_" + "Q" * 32) is None
+    assert len(reads) == 5
+    store.close()
+
+
+def test_sqlite_in_wal_mode_reads_the_key_on_every_verify(tmp_path, monkeypatch):
+    import sqlite3
+
+    db = tmp_path / "keys.db"
+    store = KeyStore(f"sqlite:///{db}")
+    key, secret = store.create("c", ("read",))
+    with sqlite3.connect(db) as conn:  # the change counter no longer moves on every commit
+        assert conn.execute("PRAGMA journal_mode=WAL").fetchone() == ("wal",)
+    reads = _counting_reads(store, monkeypatch)
+    assert store.verify(secret) == key and store.verify(secret) == key
+    KeyStore(f"sqlite:///{db}").revoke(key.id)
+    assert store.verify(secret).is_revoked
+    assert len(reads) == 3
+    store.close()
+
+
 def test_unknown_scope_is_refused(store):
     with pytest.raises(ValueError, match="Unknown scope"):
         store.create("x", ("root",))

@@ -50,7 +50,15 @@ def test_to_env_round_trips(monkeypatch):
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("identity_header", "X Bad"), ("workers", 0), ("read_timeout", 0), ("port", "x")],
+    [
+        ("identity_header", "X Bad"),
+        ("workers", 0),
+        ("read_timeout", 0),
+        ("port", "x"),
+        ("mlflow_url", "localhost:5000"),
+        ("mlflow_url", "ftp://mlflow"),
+        ("mlflow_url", "http://mlflow:port"),
+    ],
 )
 def test_invalid_values_are_refused(field, value):
     with pytest.raises(ValidationError):

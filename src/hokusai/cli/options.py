@@ -21,7 +21,7 @@ data_dir_option = click.option(
 def require_server_extra() -> None:
     """Fail with the install command when the server-side dependencies are missing."""
     try:
-        import aiohttp  # noqa: F401
+        import httptools  # noqa: F401
         import sqlalchemy  # noqa: F401
         import uvicorn  # noqa: F401
     except ImportError as exc:

@@ -2,7 +2,7 @@
 
 Mounted at ``/api/mlflow`` (canonical), ``/mlflow`` and bare ``/api/2.0/…``; see
 :mod:`hokusai.gateway.app`. Names are imported lazily, so reading
-:mod:`hokusai.gateway.settings` (e.g. for CLI help) does not load aiohttp or SQLAlchemy.
+:mod:`hokusai.gateway.settings` (e.g. for CLI help) does not load httptools or SQLAlchemy.
 """
 
 from __future__ import annotations

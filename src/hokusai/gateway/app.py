@@ -24,8 +24,6 @@ import asyncio
 import time
 from dataclasses import dataclass
 
-import aiohttp
-
 from hokusai.gateway import access_log
 from hokusai.gateway.errors import send_error, send_json
 from hokusai.gateway.keys import KeyStore
@@ -33,6 +31,7 @@ from hokusai.gateway.metrics import UNMATCHED, Metrics
 from hokusai.gateway.paths import strip_query_key
 from hokusai.gateway.proxy import (
     ClientDisconnected,
+    InvalidHeader,
     Upstream,
     UpstreamAborted,
     UpstreamError,
@@ -67,6 +66,8 @@ class Gateway:
         self.metrics = Metrics()
         self.rules = Rules(self.routes, self.store, settings.allow_query_key)
         self._request_id_header = settings.request_id_header.lower().encode()
+        self._identity_name = settings.identity_header.encode()
+        self._request_id_name = settings.request_id_header.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -138,28 +139,31 @@ class Gateway:
             await decision.send(send)
             return
         ex.route, ex.key_id = decision.route, decision.key.id
-        headers = self.upstream.headers(
-            scope["headers"],
-            {
-                self.settings.identity_header: decision.key.id,
-                self.settings.request_id_header: ex.request_id,
-            },
+        body = has_body(scope["headers"])
+        extra = (
+            (self._identity_name, decision.key.id.encode()),
+            (self._request_id_name, ex.request_id.encode()),
         )
-        await self._forward(
-            method, decision.target, headers, has_body(scope["headers"]), receive, send
-        )
+        try:
+            head, chunked = self.upstream.request_head(
+                method, decision.target, scope["headers"], extra, body
+            )
+        except InvalidHeader as exc:
+            await send_error(send, "INVALID_PARAMETER_VALUE", f"Refused request: {exc}.")
+            return
+        await self._forward(method, head, body, chunked, receive, send)
 
     async def _forward(
         self,
         method: str,
-        target: str,
-        headers: list[tuple[str, str]],
+        head: bytes,
         body: bool,
+        chunked: bool,
         receive: Receive,
         send: Send,
     ) -> None:
         try:
-            await self.upstream.forward(method, target, headers, body, receive, send)
+            await self.upstream.forward(method, head, body, chunked, receive, send)
         except UpstreamError as exc:
             self.metrics.upstream_errors.labels(exc.kind).inc()
             await send_error(send, exc.error_code, exc.message, exc.status)
@@ -195,13 +199,12 @@ class Gateway:
         return {"mlflow": await self._check_mlflow(), "key_store": await self._check_store()}
 
     async def _check_mlflow(self) -> str:
-        url = self.upstream.base + "/health"
-        timeout = aiohttp.ClientTimeout(total=self.settings.connect_timeout + 5)
         try:
-            async with self.upstream.session.get(url, timeout=timeout) as response:
-                return "ok" if response.status == 200 else f"MLflow answered {response.status}"
+            status = await self.upstream.probe("/health", self.settings.connect_timeout + 5)
         except Exception as exc:
-            return f"MLflow not reachable: {type(exc).__name__}"
+            cause = exc.__cause__ if isinstance(exc, UpstreamError) and exc.__cause__ else exc
+            return f"MLflow not reachable: {type(cause).__name__}"
+        return "ok" if status == 200 else f"MLflow answered {status}"
 
     async def _check_store(self) -> str:
         try:

@@ -131,14 +131,17 @@ def find_credentials(
 
     Raises :class:`CredentialError` for malformed, duplicated or conflicting keys.
     """
-    found: list[Credential] = []
-    for raw_name, raw_value in headers:
-        name = raw_name.lower()
-        if name in _HEADERS:
-            found.append(Credential(_from_header(name, raw_value), _HEADERS[name]))
+    in_headers = [(name, raw) for name, raw in headers if name.lower() in _HEADERS]
     in_query = query_keys(query)
     if in_query and not allow_query:
         raise CredentialError("UNAUTHENTICATED", QUERY_DISABLED, "query_disabled")
+    if len(in_headers) == 1 and not in_query:  # the usual case: nothing to compare
+        name = in_headers[0][0].lower()
+        return Credential(_from_header(name, in_headers[0][1]), _HEADERS[name])
+    found = [
+        Credential(_from_header(name.lower(), raw), _HEADERS[name.lower()])
+        for name, raw in in_headers
+    ]
     found.extend(
         Credential(_checked(v, "the api_key query parameter"), "api_key") for v in in_query
     )

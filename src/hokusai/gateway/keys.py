@@ -3,7 +3,8 @@
 Keys look like ``hk_live_<32 base62>`` (``hk_test_…`` for local development). Only a
 SHA-256 digest is stored (the keys are 190-bit random, so a fast hash is the right
 tool); the plaintext is shown once, when the key is created. Revocation and expiry
-are read on every verification, so they take effect on the next request.
+take effect on the next request: every verification reads the key's row (on SQLite,
+again as soon as the database file changed; see ``KeyStore._verify_sqlite``).
 
 The same code serves SQLite (``sqlite:///path/keys.db``) and Postgres
 (``postgresql://user:pass@host/db``; plain ``postgresql://`` and ``postgres://`` URLs
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
 import sqlite3
 import string
@@ -133,6 +135,10 @@ class KeyStore:
         database = self.engine.url.database if self.is_local else None
         self._sqlite_path = database if database and database != ":memory:" else None
         self._local = threading.local()
+        # Verified keys by digest, each with the database header it was read under
+        # (see _header); an entry counts only while the header is unchanged.
+        self._verified: dict[str, tuple[bytes, ApiKey]] = {}
+        self._header_fd: int | None = None
         try:
             _metadata.create_all(self.engine)
         except sa.exc.DBAPIError:
@@ -148,6 +154,10 @@ class KeyStore:
     def close(self) -> None:
         """Close the pooled database connections."""
         self.engine.dispose()
+        self._verified.clear()
+        fd, self._header_fd = self._header_fd, None
+        if fd is not None:
+            os.close(fd)
 
     def create(
         self,
@@ -211,27 +221,83 @@ class KeyStore:
         """The stored key for ``secret`` (possibly revoked or expired), or ``None``.
 
         Runs on every request. On SQLite it reads through a plain ``sqlite3``
-        connection kept per thread (~20 µs instead of ~300 µs through SQLAlchemy);
-        either way it reads the committed row, so revocation counts immediately.
+        connection kept per thread (~20 µs instead of ~300 µs through SQLAlchemy),
+        and only when the database changed since the key was last read; either way
+        the answer is the committed row, so revocation counts immediately.
         """
         digest = hash_key(secret)
         if self._sqlite_path is not None:
-            row = self._sqlite_row(digest)
-            if row is None or not hmac.compare_digest(row[2], digest):
-                return None
-            return _from_sqlite(row)
+            return self._verify_sqlite(digest)
         with self.engine.connect() as conn:
             found = conn.execute(self._by_hash, {"digest": digest}).first()
         if found is None or not hmac.compare_digest(found.key_hash, digest):
             return None
         return _to_key(found)
 
-    def _sqlite_row(self, digest: str) -> tuple | None:
+    def _verify_sqlite(self, digest: str) -> ApiKey | None:
+        """A SQLite lookup, skipped while the database file is unchanged since the key
+        was last read from it.
+
+        SQLite increments the *file change counter* in the database header whenever
+        a write transaction commits (rollback-journal mode, the default), and writes
+        it before the commit completes; so once ``hokusai keys revoke`` (or any write,
+        in any process) has returned, the next header read differs and the key is read
+        again. The header is read before the row, so a row is never filed under a
+        header older than itself. In WAL mode the counter does not move on every
+        commit: there every verification reads the row. The cached entry saves the
+        SQLite locking and journal checks (9 system calls) and the row decoding: about
+        0.1 ms of CPU per request on the benchmark machine.
+        """
+        header = self._header()
+        if header is not None:
+            cached = self._verified.get(digest)
+            if cached is not None and cached[0] == header:
+                return cached[1]
+        row = self._sqlite_row(digest)
+        if row is None or not hmac.compare_digest(row[2], digest):
+            return None
+        key = _from_sqlite(row)
+        if header is not None:
+            if len(self._verified) >= _MAX_VERIFIED:
+                self._verified.clear()
+            self._verified[digest] = (header, key)
+        return key
+
+    def _header(self) -> bytes | None:
+        """Bytes 18-27 of the database header: the WAL flags and the change counter
+        (None when the counter cannot be trusted: WAL mode, or no file to read)."""
+        fd = self._header_fd
+        if fd is None:
+            fd = self._header_fd = self._open_header()
+            if fd is None:
+                return None
+        try:
+            header = os.pread(fd, 10, 18)
+        except OSError:
+            return None
+        if len(header) != 10 or header[0] != 1 or header[1] != 1:  # 2, 2: WAL mode
+            return None
+        return header
+
+    def _open_header(self) -> int | None:
+        conn = self._connection()
+        path = next(
+            (row[2] for row in conn.execute("PRAGMA database_list") if row[1] == "main"), ""
+        )
+        try:
+            return os.open(path, os.O_RDONLY | os.O_CLOEXEC) if path else None
+        except OSError:
+            return None
+
+    def _connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(self._sqlite_path, isolation_level=None)  # autocommit
             self._local.conn = conn
-        return conn.execute(_SQLITE_VERIFY, (digest,)).fetchone()
+        return conn
+
+    def _sqlite_row(self, digest: str) -> tuple | None:
+        return self._connection().execute(_SQLITE_VERIFY, (digest,)).fetchone()
 
     def ping(self) -> None:
         """Raise unless the database answers."""
@@ -239,6 +305,7 @@ class KeyStore:
             conn.execute(sa.select(1))
 
 
+_MAX_VERIFIED = 10_000
 _SQLITE_VERIFY = (
     "SELECT id, name, key_hash, display_prefix, scopes, created_at, expires_at, revoked_at "
     "FROM api_keys WHERE key_hash = ?"

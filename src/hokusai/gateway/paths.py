@@ -37,6 +37,14 @@ def _has_dot_segment(path: str) -> bool:
 
 def check_raw_path(raw_path: str) -> None:
     """Raise :class:`UnsafePath` for traversal attempts, however they are encoded."""
+    if (
+        raw_path[:1] == "/"
+        and raw_path.isascii()
+        and "%" not in raw_path
+        and "\\" not in raw_path
+        and "/." not in raw_path
+    ):
+        return  # nothing encoded, and no segment can be "." or ".." without "/."
     if not raw_path.isascii():
         raise UnsafePath("the path has non-ASCII bytes; percent-encode them")
     candidate = raw_path

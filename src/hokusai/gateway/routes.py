@@ -121,6 +121,13 @@ class RouteTable:
     def __init__(self, table: dict[str, list[str]]) -> None:
         self.routes = [Route(t, frozenset(m), _compile(t)) for t, m in table.items()]
         self._exact = {r.template: r for r in self.routes if "<" not in r.template}
+        # (path, method) -> Match for the exact routes: most calls (runs/log-metric,
+        # experiments/get…) end here, without building candidates or a Match.
+        self._exact_matches = {
+            (r.template, method): Match(r)
+            for r in self._exact.values()
+            for method in (r.methods - {"HEAD"}) | ({"HEAD"} if "GET" in r.methods else set())
+        }
         self._templated: dict[str, list[Route]] = {}
         for route in self.routes:
             if "<" in route.template:
@@ -134,6 +141,9 @@ class RouteTable:
 
     def match(self, path: str, method: str = "GET") -> Match:
         """The route serving ``method`` at ``path``; HEAD is served where GET is."""
+        exact = self._exact_matches.get((path, method))
+        if exact is not None:
+            return exact
         candidates = self._candidates(path)
         if not candidates:
             return NO_ROUTE

@@ -11,6 +11,7 @@ Header lists are comma-separated in the environment, e.g.
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -87,6 +88,15 @@ class GatewaySettings(BaseSettings):
         if isinstance(value, str):
             value = value.split(",")
         return tuple(v.strip().lower() for v in value if v.strip())
+
+    @field_validator("mlflow_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        url = urlsplit(value)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise ValueError(f"{value!r} is not an http:// or https:// URL")
+        url.port  # noqa: B018 - raises ValueError for a port that is not a number
+        return value
 
     @field_validator("identity_header", "request_id_header")
     @classmethod
