@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
 
-from hokusai.gateway import access_log
 from hokusai.gateway.errors import send_error, send_json
+from hokusai.gateway.exchange import Exchange, send_metrics
 from hokusai.gateway.keys import KeyStore
-from hokusai.gateway.metrics import UNMATCHED, Metrics
+from hokusai.gateway.metrics import Metrics
 from hokusai.gateway.paths import strip_query_key
 from hokusai.gateway.proxy import (
     ClientDisconnected,
@@ -40,19 +39,7 @@ from hokusai.gateway.proxy import (
 from hokusai.gateway.routes import RouteTable, load_table
 from hokusai.gateway.rules import OPERATIONS, Refusal, Rules, request_id
 from hokusai.gateway.settings import GatewaySettings
-from hokusai.gateway.types import Message, Receive, Scope, Send
-
-METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-
-
-@dataclass
-class Exchange:
-    """What one request turned out to be, for metrics and the access log."""
-
-    request_id: str
-    route: str = UNMATCHED
-    status: int = 0
-    key_id: str | None = None
+from hokusai.gateway.types import Receive, Scope, Send
 
 
 class Gateway:
@@ -92,36 +79,15 @@ class Gateway:
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         exchange = Exchange(self._request_id(scope))
-        id_header = (self._request_id_header, exchange.request_id.encode())
-
-        async def send_tagged(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                exchange.status = message["status"]
-                message["headers"] = [*message.get("headers", ()), id_header]
-            await send(message)
-
+        send_tagged = exchange.tagging(send, self._request_id_header)
         try:
             await self._dispatch(scope, receive, send_tagged, exchange)
         finally:
             self._record(scope, exchange, time.perf_counter() - started)
 
     def _record(self, scope: Scope, exchange: Exchange, seconds: float) -> None:
-        method = scope["method"] if scope["method"] in METHODS else "OTHER"
-        status = exchange.status or 499  # nothing sent: the client went away
-        self.metrics.observe(exchange.route, method, status, seconds)
-        if self.settings.access_log and access_log.enabled():
-            client = scope.get("client")
-            access_log.log_request(
-                request_id=exchange.request_id,
-                key_id=exchange.key_id,
-                method=method,
-                path=scope["path"],
-                query=strip_query_key(scope.get("query_string", b"").decode("latin-1")),
-                route=exchange.route,
-                status=status,
-                duration_ms=round(seconds * 1000, 2),
-                client=client[0] if client else None,
-            )
+        query = strip_query_key(scope.get("query_string", b"").decode("latin-1"))
+        exchange.record(scope, seconds, query, self.metrics, self.settings.access_log)
 
     async def _dispatch(self, scope: Scope, receive: Receive, send: Send, ex: Exchange) -> None:
         path, method = scope["path"], scope["method"]
@@ -133,10 +99,7 @@ class Gateway:
         query = scope.get("query_string", b"").decode("latin-1")
         decision = await self.rules.decide(method, path, raw_path, scope["headers"], query)
         if isinstance(decision, Refusal):
-            ex.route = decision.route
-            if decision.reason:
-                self.metrics.auth_failures.labels(decision.reason).inc()
-            await decision.send(send)
+            await ex.refuse(decision, self.metrics, send)
             return
         ex.route, ex.key_id = decision.route, decision.key.id
         body = has_body(scope["headers"])
@@ -181,18 +144,7 @@ class Gateway:
             ready = all(v == "ok" for v in checks.values())
             await send_json(send, 200 if ready else 503, {"ready": ready, "checks": checks})
         else:
-            body = self.metrics.render()
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 200,
-                    "headers": [
-                        (b"content-type", self.metrics.content_type.encode()),
-                        (b"content-length", str(len(body)).encode()),
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
+            await send_metrics(self.metrics, send)
 
     async def checks(self) -> dict[str, str]:
         """``{"mlflow": "ok" | problem, "key_store": "ok" | problem}`` right now."""

@@ -42,9 +42,9 @@ import sys
 import time
 
 from hokusai.gateway import access_log
-from hokusai.gateway.app import METHODS, Exchange
 from hokusai.gateway.auth import CREDENTIAL_HEADERS
 from hokusai.gateway.errors import send_json
+from hokusai.gateway.exchange import Exchange, send_metrics
 from hokusai.gateway.keys import KeyStore
 from hokusai.gateway.metrics import Metrics
 from hokusai.gateway.paths import strip_query_key
@@ -125,14 +125,7 @@ class InProcessGateway:
             if stripped != query:
                 scope["query_string"] = stripped.encode("latin-1")
         exchange = Exchange(request_id(scope["headers"], self._request_id))
-        id_header = (self._request_id, exchange.request_id.encode())
-
-        async def send_tagged(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                exchange.status = message["status"]
-                message["headers"] = [*message.get("headers", ()), id_header]
-            await send(message)
-
+        send_tagged = exchange.tagging(send, self._request_id)
         try:
             await self._dispatch(scope, query, receive, send_tagged, exchange)
         finally:
@@ -149,10 +142,7 @@ class InProcessGateway:
         raw_path = (scope.get("raw_path") or path.encode()).decode("latin-1")
         decision = await self.rules.decide(method, path, raw_path, scope["headers"], query)
         if isinstance(decision, Refusal):
-            ex.route = decision.route
-            if decision.reason:
-                self.metrics.auth_failures.labels(decision.reason).inc()
-            await decision.send(send)
+            await ex.refuse(decision, self.metrics, send)
             return
         ex.route, ex.key_id = decision.route, decision.key.id
         inner = dict(scope)
@@ -163,22 +153,8 @@ class InProcessGateway:
         await self.app(inner, receive, send)
 
     def _record(self, scope: Scope, ex: Exchange, seconds: float) -> None:
-        method = scope["method"] if scope["method"] in METHODS else "OTHER"
-        status = ex.status or 499  # nothing sent: the client went away
-        self.metrics.observe(ex.route, method, status, seconds)
-        if self.settings.access_log and access_log.enabled():
-            client = scope.get("client")
-            access_log.log_request(
-                request_id=ex.request_id,
-                key_id=ex.key_id,
-                method=method,
-                path=scope["path"],
-                query=scope.get("query_string", b"").decode("latin-1"),  # api_key removed
-                route=ex.route,
-                status=status,
-                duration_ms=round(seconds * 1000, 2),
-                client=client[0] if client else None,
-            )
+        query = scope.get("query_string", b"").decode("latin-1")  # api_key removed in _http
+        ex.record(scope, seconds, query, self.metrics, self.settings.access_log)
 
     async def _operation(self, path: str, send: Send) -> None:
         if path == "/health":
@@ -188,18 +164,7 @@ class InProcessGateway:
             ready = all(v == "ok" for v in checks.values())
             await send_json(send, 200 if ready else 503, {"ready": ready, "checks": checks})
         else:
-            body = self.metrics.render()
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 200,
-                    "headers": [
-                        (b"content-type", self.metrics.content_type.encode()),
-                        (b"content-length", str(len(body)).encode()),
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
+            await send_metrics(self.metrics, send)
 
     def _check_store(self) -> str:
         try:

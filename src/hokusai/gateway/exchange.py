@@ -1,0 +1,79 @@
+"""One request's record, and what both ways of running the rules do with it.
+
+The proxy (:mod:`~hokusai.gateway.app`) and the MLflow app plugin
+(:mod:`~hokusai.gateway.mlflow_app`) count and log every request the same way, answer
+refusals the same way and serve ``/metrics`` the same way: from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hokusai.gateway import access_log
+from hokusai.gateway.metrics import UNMATCHED, Metrics
+from hokusai.gateway.rules import Refusal
+from hokusai.gateway.types import Message, Scope, Send
+
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+@dataclass
+class Exchange:
+    """What one request turned out to be, for metrics and the access log."""
+
+    request_id: str
+    route: str = UNMATCHED
+    status: int = 0
+    key_id: str | None = None
+
+    def tagging(self, send: Send, header: bytes) -> Send:
+        """``send`` that notes the answer's status and adds the request id as ``header``."""
+        id_header = (header, self.request_id.encode())
+
+        async def send_tagged(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                self.status = message["status"]
+                message["headers"] = [*message.get("headers", ()), id_header]
+            await send(message)
+
+        return send_tagged
+
+    async def refuse(self, refusal: Refusal, metrics: Metrics, send: Send) -> None:
+        """Answer with ``refusal``, counting a credential failure when it was one."""
+        self.route = refusal.route
+        if refusal.reason:
+            metrics.auth_failures.labels(refusal.reason).inc()
+        await refusal.send(send)
+
+    def record(
+        self, scope: Scope, seconds: float, query: str, metrics: Metrics, log: bool
+    ) -> None:
+        """Count the request and, when ``log``, write its access line (``query`` without
+        any ``api_key``)."""
+        method = scope["method"] if scope["method"] in METHODS else "OTHER"
+        status = self.status or 499  # nothing sent: the client went away
+        metrics.observe(self.route, method, status, seconds)
+        if log and access_log.enabled():
+            client = scope.get("client")
+            access_log.log_request(
+                request_id=self.request_id,
+                key_id=self.key_id,
+                method=method,
+                path=scope["path"],
+                query=query,
+                route=self.route,
+                status=status,
+                duration_ms=round(seconds * 1000, 2),
+                client=client[0] if client else None,
+            )
+
+
+async def send_metrics(metrics: Metrics, send: Send) -> None:
+    """``/metrics``: the Prometheus text of ``metrics``."""
+    body = metrics.render()
+    headers = [
+        (b"content-type", metrics.content_type.encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
