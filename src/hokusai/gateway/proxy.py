@@ -3,8 +3,9 @@
 The upstream client is a small HTTP/1.1 client of the gateway's own: an
 :class:`asyncio.Protocol` per connection, httptools' response parser (the C parser
 uvicorn uses), and a bounded pool of keep-alive connections. It does only what a proxy
-needs, which makes it several times cheaper per request than a general-purpose client
-(aiohttp's ``ClientSession`` was ~25 % of the gateway's CPU time, bench + py-spy).
+needs: aiohttp's ``ClientSession``, used before, was ~25 % of the gateway's CPU time per
+request (py-spy); this client is ~0.06 million of the ~0.32 million instructions a
+request costs the gateway (callgrind).
 
 Bodies are never buffered: the request body is read from the ASGI ``receive`` channel
 and written upstream chunk by chunk (waiting for the socket to drain), and the
