@@ -40,6 +40,7 @@ import tempfile
 import threading
 import traceback
 import types
+from collections.abc import Callable
 from pathlib import Path
 
 SHIM = Path(__file__).with_name("warm_shim.py")
@@ -69,7 +70,7 @@ def preload() -> None:
     gc.freeze()  # children's collections skip the preloaded objects (and leave their pages shared)
 
 
-def serve(address: str) -> types.FunctionType | None:
+def serve(address: str) -> Callable[[], int]:
     """Accept until killed; in a forked child, return the program it must run."""
     listener = socket.socket(socket.AF_UNIX)
     listener.bind(address)
@@ -85,7 +86,7 @@ def serve(address: str) -> types.FunctionType | None:
         connection.close()
 
 
-def handle(connection: socket.socket):
+def handle(connection: socket.socket) -> Callable[[], int]:
     """One shim's request: fork the program, report its pid and then how it ended."""
     message, fds, _, _ = socket.recv_fds(connection, 1 << 16, 3)
     while not message.endswith(b"\n"):
@@ -111,12 +112,11 @@ def handle(connection: socket.socket):
 def report(connection: socket.socket, pid: int) -> int:
     """Wait for the program; kill it if the shim goes away first."""
     process = os.pidfd_open(pid)
-    while True:
-        readable, _, _ = select.select([connection, process], [], [])
-        if process in readable:
-            break
+    watched = [connection, process]
+    while process not in select.select(watched, [], [])[0]:
         if not connection.recv(1):  # the shim died (SIGKILL): take the program with it
             os.kill(pid, signal.SIGKILL)
+            watched = [process]
     _, status = os.waitpid(pid, 0)
     if os.WIFSIGNALED(status):
         outcome = {"signal": os.WTERMSIG(status)}
