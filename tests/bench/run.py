@@ -134,22 +134,29 @@ def latency(stack: Stack, targets: list[Target], run_ids: dict[str, str], plan: 
                 interleaved_latency(targets, makers(targets, endpoint, run_ids), clients, rounds)
             )
             used = {n: procstat.cpu_seconds(p, True) - before[n] for n, p in pids.items()}
-            phase = {}
-            for name, values in samples.latencies.items():
-                count = len(values) + clients  # + the warm-up request of each client
-                phase[name] = {
-                    "n": len(values),
-                    "p50_ms": percentile(values, 50) * 1000,
-                    "p99_ms": percentile(values, 99) * 1000,
-                    "errors": samples.errors.get(name, 0),
-                    "reconnects": samples.reconnects.get(name, 0),
-                    "cpu_ms_per_request": used[name] / count * 1000 if name in used else None,
-                }
+            phase = summarize(samples, clients, used)
             results[f"{endpoint}@{clients}"] = phase
             log(f"latency {endpoint} x{clients}: " + ", ".join(
                 f"{n} p50 {v['p50_ms']:.2f} p99 {v['p99_ms']:.2f} ms" for n, v in phase.items()
             ))  # fmt: skip
     return results
+
+
+def summarize(samples, clients: int, used: dict[str, float]) -> dict:
+    """Per path: p50/p99, errors, reconnects and CPU ms per request (``used``: CPU
+    seconds of the paths whose process is known)."""
+    phase: dict = {}
+    for name, values in samples.latencies.items():
+        count = len(values) + clients  # + the warm-up request of each client
+        phase[name] = {
+            "n": len(values),
+            "p50_ms": percentile(values, 50) * 1000,
+            "p99_ms": percentile(values, 99) * 1000,
+            "errors": samples.errors.get(name, 0),
+            "reconnects": samples.reconnects.get(name, 0),
+            "cpu_ms_per_request": used[name] / count * 1000 if name in used else None,
+        }
+    return phase
 
 
 def inprocess_pair(
@@ -171,17 +178,7 @@ def inprocess_pair(
             before = {n: procstat.cpu_seconds(p, include_children=True) for n, p in pids.items()}
             samples = asyncio.run(interleaved_latency(pair, requests, clients, rounds))
             used = {n: procstat.cpu_seconds(p, True) - before[n] for n, p in pids.items()}
-            phase: dict = {}
-            for name, values in samples.latencies.items():
-                count = len(values) + clients  # + the warm-up request of each client
-                phase[name] = {
-                    "n": len(values),
-                    "p50_ms": percentile(values, 50) * 1000,
-                    "p99_ms": percentile(values, 99) * 1000,
-                    "errors": samples.errors.get(name, 0),
-                    "reconnects": samples.reconnects.get(name, 0),
-                    "cpu_ms_per_request": used[name] / count * 1000,
-                }
+            phase = summarize(samples, clients, used)
             phase["extra_cpu_ms"] = (
                 phase["inprocess"]["cpu_ms_per_request"] - phase["direct"]["cpu_ms_per_request"]
             )
