@@ -61,11 +61,15 @@ def ensure_chromium(session: nox.Session) -> None:
         session.run("apt-get", "update", "-q", external=True, env=env)
         session.run("apt-get", "install", "-y", "-q", "chromium", external=True, env=env)
     else:
-        session.warn("chromium is not installed (apt-get install chromium): the browser test will skip")
+        session.warn(
+            "chromium is not installed (apt-get install chromium): the browser test will skip"
+        )
 
 
 def pytest(session: nox.Session, *args: str) -> None:
-    code = session.run("python", "-m", "pytest", *args, *session.posargs, success_codes=[0, PYTEST_NO_TESTS])
+    code = session.run(
+        "python", "-m", "pytest", *args, *session.posargs, success_codes=[0, PYTEST_NO_TESTS]
+    )
     if code == PYTEST_NO_TESTS:
         session.error("pytest collected no tests: the selection or the test layout is broken")
 

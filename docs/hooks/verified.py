@@ -30,7 +30,7 @@ def _badge(match: re.Match) -> str:
 def on_page_markdown(markdown: str, page, config, files) -> str:
     stamp = (
         f'\n\n<p class="verified-with">Verified with hokusai-ml-platform '
-        f'{_version("hokusai-ml-platform")}, MLflow {_version("mlflow-skinny")}: every '
+        f"{_version('hokusai-ml-platform')}, MLflow {_version('mlflow-skinny')}: every "
         "example on this page ran in the doc tests.</p>\n"
     )
     return NOT_TESTED.sub(_badge, markdown) + stamp

@@ -54,7 +54,11 @@ def where(example: Example) -> str:
 def _diff(expected: str, actual: str) -> str:
     return "\n".join(
         difflib.unified_diff(
-            expected.splitlines(), actual.splitlines(), "shown on the page", "actually printed", lineterm=""
+            expected.splitlines(),
+            actual.splitlines(),
+            "shown on the page",
+            "actually printed",
+            lineterm="",
         )
     )
 
@@ -200,7 +204,11 @@ def evaluate_include(example: Example) -> None:
 def _compare_golden(example: Example, golden: str) -> None:
     __tracebackhide__ = True
     script = next(
-        (golden[: -len(".out")] + ext for ext in (".py", ".sh") if (ROOT / (golden[:-4] + ext)).exists()),
+        (
+            golden[: -len(".out")] + ext
+            for ext in (".py", ".sh")
+            if (ROOT / (golden[:-4] + ext)).exists()
+        ),
         None,
     )
     if script is None:
@@ -209,4 +217,6 @@ def _compare_golden(example: Example, golden: str) -> None:
     if UPDATE_GOLDENS:
         (ROOT / golden).write_text(for_display(actual))
         return
-    check_output(example, (ROOT / golden).read_text(), actual, f"{golden} (run `nox -s update` if intended)")
+    check_output(
+        example, (ROOT / golden).read_text(), actual, f"{golden} (run `nox -s update` if intended)"
+    )

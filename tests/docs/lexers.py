@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from sybil import Document, Region
 from sybil.parsers.markdown.lexers import RawFencedCodeBlockLexer
 
-INFO = re.compile(r"[ \t]*\{?\.?(?P<language>[\w.+-]*)[ \t]*(?P<attributes>[^\n]*?)\}?[ \t]*$\n", re.M)
+INFO = re.compile(
+    r"[ \t]*\{?\.?(?P<language>[\w.+-]*)[ \t]*(?P<attributes>[^\n]*?)\}?[ \t]*$\n", re.M
+)
 ATTRIBUTE = re.compile(r"""([\w:-]+)(?:=("[^"]*"|'[^']*'|\S+))?""")
 # A block that must not run: `<!-- not-tested: why -->` on the line right above its fence.
 NOT_TESTED = re.compile(r"<!--\s*not-tested:(?P<reason>[^>]*?)-->[ \t]*\n[ \t]*\Z")

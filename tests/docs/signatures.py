@@ -35,7 +35,9 @@ def _import(module: str, scope: _Scope, line: int) -> Any | None:
 
 
 def _bind(target: Any, call: ast.Call, what: str, scope: _Scope, receiver: bool) -> None:
-    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(
+        k.arg is None for k in call.keywords
+    ):
         return  # *args / **kwargs: nothing to bind statically
     try:
         signature = inspect.signature(target)
@@ -57,14 +59,18 @@ def _resolve(node: ast.expr, scope: _Scope) -> tuple[Any, str, bool] | None:
         if isinstance(node.value, ast.Name) and node.value.id in scope.instances:
             cls = scope.instances[node.value.id]
             if not hasattr(cls, node.attr):
-                scope.problems.append(f"line {node.lineno}: {cls.__name__} has no attribute {node.attr!r}")
+                scope.problems.append(
+                    f"line {node.lineno}: {cls.__name__} has no attribute {node.attr!r}"
+                )
                 return None
             method = inspect.isfunction(inspect.getattr_static(cls, node.attr))
             return getattr(cls, node.attr), f"{cls.__name__}.{node.attr}", method
         owner = _resolve(node.value, scope)
         if owner is not None:
             if not hasattr(owner[0], node.attr):
-                scope.problems.append(f"line {node.lineno}: {owner[1]} has no attribute {node.attr!r}")
+                scope.problems.append(
+                    f"line {node.lineno}: {owner[1]} has no attribute {node.attr!r}"
+                )
                 return None
             return getattr(owner[0], node.attr), f"{owner[1]}.{node.attr}", False
     return None
@@ -80,7 +86,9 @@ class _Checker(ast.NodeVisitor):
                 module = _import(alias.name, self.scope, node.lineno)
                 if module is not None:
                     name = alias.asname or alias.name.split(".")[0]
-                    self.scope.objects[name] = module if alias.asname else _import("hokusai", self.scope, node.lineno)
+                    self.scope.objects[name] = (
+                        module if alias.asname else _import("hokusai", self.scope, node.lineno)
+                    )
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         if not node.module or node.module.split(".")[0] != "hokusai":
@@ -92,7 +100,9 @@ class _Checker(ast.NodeVisitor):
                     warnings.simplefilter("error", DeprecationWarning)  # old names count too
                     value = getattr(module, alias.name)
             except AttributeError:
-                self.scope.problems.append(f"line {node.lineno}: {node.module} has no name {alias.name!r}")
+                self.scope.problems.append(
+                    f"line {node.lineno}: {node.module} has no name {alias.name!r}"
+                )
             except (ImportError, DeprecationWarning) as exc:  # the SDK's shims for old guides
                 self.scope.problems.append(f"line {node.lineno}: {exc}")
             else:

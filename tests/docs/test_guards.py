@@ -63,7 +63,8 @@ def test_every_include_resolves_with_the_sites_own_snippet_settings():
 
     for page in pages():
         md = markdown.Markdown(
-            extensions=["pymdownx.snippets"], extension_configs={"pymdownx.snippets": snippet_config()}
+            extensions=["pymdownx.snippets"],
+            extension_configs={"pymdownx.snippets": snippet_config()},
         )
         try:
             md.preprocessors["snippet"].run(page.read_text().split("\n"))
@@ -88,7 +89,11 @@ def test_output_blocks_follow_an_executed_block():
     for page, fence in page_fences():
         kind = classify(fence)
         named = "source" in fence.attributes
-        if kind is Kind.OUTPUT and not named and (previous is None or previous[0] != page or previous[1] not in executed):
+        if (
+            kind is Kind.OUTPUT
+            and not named
+            and (previous is None or previous[0] != page or previous[1] not in executed)
+        ):
             orphans.append(location(page, fence))
         previous = (page, kind)
     assert not orphans, "output blocks with no executed block right above:\n" + "\n".join(orphans)

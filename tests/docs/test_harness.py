@@ -114,11 +114,19 @@ def test_every_block_kind_is_classified_and_unknown_ones_are_not(tmp_path):
         --8<-- "snippets/quickstart/register.py"
         ```
         """
-    assert kinds(tmp_path, page) == [Kind.UNCLASSIFIED, Kind.NOT_TESTED, Kind.UNCLASSIFIED, Kind.INCLUDE]
+    assert kinds(tmp_path, page) == [
+        Kind.UNCLASSIFIED,
+        Kind.NOT_TESTED,
+        Kind.UNCLASSIFIED,
+        Kind.INCLUDE,
+    ]
 
 
 def test_not_tested_blocks_are_not_run(tmp_path):
-    run_page(tmp_path, "<!-- not-tested: would call production -->\n```python\nraise SystemExit(1)\n```\n")
+    run_page(
+        tmp_path,
+        "<!-- not-tested: would call production -->\n```python\nraise SystemExit(1)\n```\n",
+    )
 
 
 def test_signature_check_catches_the_old_guides_drift():
@@ -132,22 +140,31 @@ def test_signature_check_catches_the_old_guides_drift():
         "registry.get_tokenized_model('m', 1, 2, 3)\n"
         "from hokusai.services import ModelRegistry as Old\n"
     )
-    assert any(p.startswith("line 2: hokusai.evaluation.Evaluator does not exist") for p in problems), problems
-    assert any("line 4: ModelRegistry has no attribute 'register_model'" in p for p in problems), problems
-    assert any(p.startswith("line 5: ModelRegistry.get_tokenized_model") for p in problems), problems
+    assert any(
+        p.startswith("line 2: hokusai.evaluation.Evaluator does not exist") for p in problems
+    ), problems
+    assert any("line 4: ModelRegistry has no attribute 'register_model'" in p for p in problems), (
+        problems
+    )
+    assert any(p.startswith("line 5: ModelRegistry.get_tokenized_model") for p in problems), (
+        problems
+    )
     assert any(p.startswith("line 6: ") and "deprecated" in p for p in problems), problems
 
 
 def test_signature_check_accepts_calls_that_bind():
     from tests.docs.signatures import check_block
 
-    assert check_block(
-        "import hokusai\n"
-        "from hokusai import ModelRegistry\n"
-        "registry = ModelRegistry(api_key='hk_live_x')\n"
-        "registry.get_tokenized_model('lead-scorer', version=2)\n"
-        "hokusai.ModelRegistry()\n"
-    ) == []
+    assert (
+        check_block(
+            "import hokusai\n"
+            "from hokusai import ModelRegistry\n"
+            "registry = ModelRegistry(api_key='hk_live_x')\n"
+            "registry.get_tokenized_model('lead-scorer', version=2)\n"
+            "hokusai.ModelRegistry()\n"
+        )
+        == []
+    )
 
 
 def test_volatile_values_are_normalised_and_nothing_else():

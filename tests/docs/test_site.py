@@ -67,11 +67,15 @@ def test_not_tested_blocks_show_a_badge_with_their_reason(site: Path):
 @pytest.fixture(scope="module")
 def browser():
     if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed (nox -s tests installs it: apt-get install chromium)")
+        pytest.skip(
+            "Debian's chromium is not installed (nox -s tests installs it: apt-get install chromium)"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
         yield browser
         browser.close()
 
@@ -79,7 +83,9 @@ def browser():
 def test_a_reader_can_navigate_search_and_copy(browser, site_url):
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
     page.on("pageerror", lambda error: errors.append(str(error)))
 
     page.goto(site_url)
@@ -91,7 +97,9 @@ def test_a_reader_can_navigate_search_and_copy(browser, site_url):
     page.wait_for_url("**/quickstart/")
     assert page.locator("h1").inner_text().startswith("Quickstart")
     page.locator("button[title='Copy to clipboard']").first.wait_for(timeout=15_000)
-    assert page.locator("button[title='Copy to clipboard']").count() >= 3, "code blocks have copy buttons"
+    assert page.locator("button[title='Copy to clipboard']").count() >= 3, (
+        "code blocks have copy buttons"
+    )
 
     page.locator("input.md-search__input").click()
     page.keyboard.type("register_tokenized_model", delay=10)

@@ -31,21 +31,21 @@ SCRIPTS = {
     "-m with stdin": "python -m json.tool <<< '{\"a\": 1}'",
     "sys.exit(3)": "python -c 'import sys; sys.exit(3)'",
     "sys.exit(message)": "python3 -c 'import sys; sys.exit(\"stopped: reason\")'",
-    "an unclosed file is flushed": "python -c 'f = open(\"out.txt\", \"w\"); f.write(\"kept\")'; cat out.txt",
+    "an unclosed file is flushed": 'python -c \'f = open("out.txt", "w"); f.write("kept")\'; cat out.txt',
     "threads joined, atexit run": (
         "python -c 'import atexit, threading, time\n"
-        "atexit.register(print, \"atexit\")\n"
-        "threading.Thread(target=lambda: (time.sleep(0.2), print(\"thread\"))).start()\n"
-        "print(\"main\")'"
+        'atexit.register(print, "atexit")\n'
+        'threading.Thread(target=lambda: (time.sleep(0.2), print("thread"))).start()\n'
+        'print("main")\''
     ),
     "environment from the shell": (
-        "FOO=bar env -u HOME python -c 'import os; print(os.environ[\"FOO\"], os.environ.get(\"HOME\"))'"
+        'FOO=bar env -u HOME python -c \'import os; print(os.environ["FOO"], os.environ.get("HOME"))\''
     ),
     "SIGTERM ends it like the real one": (
         "python -c 'import time; time.sleep(30)' & P=$!; sleep 0.3; kill $P; wait $P || echo \"exit $?\""
     ),
     "options it does not know run the real python": "python -u -c 'print(1)'",
-    "the hokusai console script": "hokusai --version; hokusai keys --help; hokusai no-such-command || echo \"exit $?\"",
+    "the hokusai console script": 'hokusai --version; hokusai keys --help; hokusai no-such-command || echo "exit $?"',
 }
 
 

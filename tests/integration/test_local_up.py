@@ -18,7 +18,17 @@ START_TIMEOUT = 240
 
 def start(data_dir: Path, port: int) -> tuple[subprocess.Popen, list[str]]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "hokusai", "local", "up", "--port", str(port), "--data-dir", str(data_dir)],
+        [
+            sys.executable,
+            "-m",
+            "hokusai",
+            "local",
+            "up",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data_dir),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -59,7 +69,9 @@ def alive(pid: int) -> bool:
 
 
 def create_experiment(lines: list[str], name: str) -> int:
-    env = dict(line.removeprefix("export ").split("=", 1) for line in lines if line.startswith("export "))
+    env = dict(
+        line.removeprefix("export ").split("=", 1) for line in lines if line.startswith("export ")
+    )
     request = urllib.request.Request(
         env["MLFLOW_TRACKING_URI"] + "/api/2.0/mlflow/experiments/create",
         data=json.dumps({"name": name}).encode(),
@@ -70,9 +82,12 @@ def create_experiment(lines: list[str], name: str) -> int:
 
 
 def experiment_exists(lines: list[str], name: str) -> bool:
-    env = dict(line.removeprefix("export ").split("=", 1) for line in lines if line.startswith("export "))
+    env = dict(
+        line.removeprefix("export ").split("=", 1) for line in lines if line.startswith("export ")
+    )
     request = urllib.request.Request(
-        env["MLFLOW_TRACKING_URI"] + f"/api/2.0/mlflow/experiments/get-by-name?experiment_name={name}",
+        env["MLFLOW_TRACKING_URI"]
+        + f"/api/2.0/mlflow/experiments/get-by-name?experiment_name={name}",
         headers={"X-API-Key": env["HOKUSAI_API_KEY"]},
     )
     with urllib.request.urlopen(request, timeout=30) as response:
@@ -120,7 +135,17 @@ def test_port_in_use_is_a_clear_error(tmp_path):
         busy.listen()
         port = busy.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "hokusai", "local", "up", "--port", str(port), "--data-dir", str(tmp_path)],
+            [
+                sys.executable,
+                "-m",
+                "hokusai",
+                "local",
+                "up",
+                "--port",
+                str(port),
+                "--data-dir",
+                str(tmp_path),
+            ],
             capture_output=True,
             text=True,
             timeout=120,

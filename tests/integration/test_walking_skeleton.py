@@ -38,7 +38,9 @@ def test_search_without_key_is_mlflow_shaped_401(local_registry):
 
 
 def test_unknown_path_is_json_404(local_registry):
-    status, body = get(local_registry.url + "/api/mlflow/not-an-api", {"X-API-Key": local_registry.api_key})
+    status, body = get(
+        local_registry.url + "/api/mlflow/not-an-api", {"X-API-Key": local_registry.api_key}
+    )
     assert (status, body["error_code"]) == (404, "ENDPOINT_NOT_FOUND")
 
 

@@ -324,7 +324,8 @@ def test_path_traversal_is_refused_before_mlflow(gateway, fake, keys, target):
 def test_an_oversized_key_is_refused_without_a_lookup(gateway, fake):
     mark = len(fake.seen)
     answer = request(gateway.url, "POST", SEARCH, {"X-API-Key": "hk_live_" + "a" * 100_000}, b"{}")
-    assert answer.status in (400, 431) and not received(fake, mark)  # 431: headers over the 64 KiB limit
+    # 431: headers over the 64 KiB limit
+    assert answer.status in (400, 431) and not received(fake, mark)
     assert error_of(answer)["error_code"] == "INVALID_PARAMETER_VALUE"
 
 

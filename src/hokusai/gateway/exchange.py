@@ -45,9 +45,7 @@ class Exchange:
             metrics.auth_failures.labels(refusal.reason).inc()
         await refusal.send(send)
 
-    def record(
-        self, scope: Scope, seconds: float, query: str, metrics: Metrics, log: bool
-    ) -> None:
+    def record(self, scope: Scope, seconds: float, query: str, metrics: Metrics, log: bool) -> None:
         """Count the request and, when ``log``, write its access line (``query`` without
         any ``api_key``)."""
         method = scope["method"] if scope["method"] in METHODS else "OTHER"
