@@ -17,6 +17,7 @@ from pathlib import Path
 from sybil import Example
 from sybil.evaluators.python import pad
 
+from tests.docs.console import parse_console
 from tests.docs.lexers import Fence
 from tests.docs.normalize import for_display, normalize
 from tests.docs.warm import WarmInterpreter
@@ -25,7 +26,6 @@ ROOT = Path(__file__).resolve().parents[2]
 LAST_OUTPUT = "__last_output__"
 SNIPPET_OUTPUTS = "__snippet_outputs__"
 WORKDIR = "__workdir__"
-NAMED_OUTPUTS = "__named_outputs__"  # outputs the harness captured itself, by name
 UPDATE_GOLDENS = os.environ.get("HOKUSAI_UPDATE_GOLDENS") == "1"
 TIMEOUT = 600
 WARM = WarmInterpreter()  # started by the plugin when pages are collected
@@ -118,23 +118,6 @@ def evaluate_shell(example: Example) -> None:
     example.namespace[LAST_OUTPUT] = result.stdout
 
 
-def parse_console(source: str) -> list[tuple[str, str]]:
-    """``$ cmd`` lines (with ``\\`` continuations) and the output shown under each."""
-    session: list[tuple[str, list[str]]] = []
-    continuing = False
-    for line in source.splitlines():
-        if line.startswith("$ ") or continuing:
-            text = line[2:] if not continuing else line
-            if continuing:
-                session[-1] = (session[-1][0] + "\n" + text, session[-1][1])
-            else:
-                session.append((text, []))
-            continuing = text.endswith("\\")
-        elif session:
-            session[-1][1].append(line)
-    return [(command, "\n".join(output)) for command, output in session]
-
-
 def evaluate_console(example: Example) -> None:
     __tracebackhide__ = True
     fence: Fence = example.parsed
@@ -160,13 +143,9 @@ def evaluate_console(example: Example) -> None:
 def evaluate_output(example: Example) -> None:
     __tracebackhide__ = True
     fence: Fence = example.parsed
-    name = fence.attributes.get("source")
-    if name:
-        actual = example.namespace[NAMED_OUTPUTS]()[name]
-    else:
-        actual = example.namespace.get(LAST_OUTPUT)
-        if actual is None:
-            raise DocBlockError(f"{where(example)}: an output block must follow an executed block")
+    actual = example.namespace.get(LAST_OUTPUT)
+    if actual is None:
+        raise DocBlockError(f"{where(example)}: an output block must follow an executed block")
     check_output(example, fence.source, actual, "output block")
 
 

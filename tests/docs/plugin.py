@@ -16,7 +16,7 @@ from sybil import Document, Region, Sybil
 
 from tests.docs import evaluators as ev
 from tests.docs.blocks import Kind, classify
-from tests.docs.lexers import fences
+from tests.docs.lexers import Rejected, fences_and_rejected
 from tests.docs.site_build import SITE
 from tests.stack import start_registry
 
@@ -30,22 +30,30 @@ EVALUATORS = {
 
 
 def page_blocks(document: Document) -> Iterator[Region]:
-    for fence in fences(document):
+    blocks, rejected = fences_and_rejected(document)
+    for region, line in rejected:  # fences the site prints as text fail at their line
+        region.parsed = line
+        region.evaluator = _rejected_fence
+    regions = [region for region, _ in rejected]
+    for fence in blocks:
         evaluator = EVALUATORS.get(classify(fence))
         if evaluator is not None:  # not-tested and unclassified blocks: see test_guards.py
             fence.region.parsed = fence
             fence.region.evaluator = evaluator
-            yield fence.region
+            regions.append(fence.region)
+    yield from sorted(regions, key=lambda region: region.start)
+
+
+def _rejected_fence(example) -> None:
+    __tracebackhide__ = True
+    rejected: Rejected = example.parsed
+    raise ev.DocBlockError(f"{ev.where(example)}: {rejected.text.strip()}: {rejected.reason}")
 
 
 def _setup(namespace: dict) -> None:
     workdir = tempfile.TemporaryDirectory(prefix="hokusai-page-")
     namespace["__tmp__"] = workdir
     namespace[ev.WORKDIR] = workdir.name
-    # Fixtures reach the namespace after setup, so look the registry up when asked.
-    namespace[ev.NAMED_OUTPUTS] = lambda: {
-        "hokusai local up": "\n".join(namespace["local_registry"].output)
-    }
 
 
 def _teardown(namespace: dict) -> None:

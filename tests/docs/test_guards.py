@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ import yaml
 from sybil import Document
 
 from tests.docs.blocks import RUNNABLE_SNIPPETS, Kind, classify
-from tests.docs.lexers import Fence, fences
+from tests.docs.lexers import Fence, fences, fences_and_rejected
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -43,13 +44,59 @@ def snippet_config() -> dict:
 def test_every_block_is_executed_or_marked_not_tested():
     unclassified = [
         f"{location(page, fence)}: ```{fence.language} {' '.join(fence.attributes)}```"
+        + (" is an include that ruff format rewrote" if fence.mangled_include else "")
         for page, fence in page_fences()
         if classify(fence) is Kind.UNCLASSIFIED
     ]
     assert not unclassified, (
         "blocks the harness neither runs nor compares; make them python/bash/console/output, "
-        "an include of a snippet, or put <!-- not-tested: <reason> --> right above them:\n"
-        + "\n".join(unclassified)
+        "an include of a snippet, or put <!-- not-tested: <reason> --> right above them "
+        "(and wrap an include fence in <!-- fmt:off --> / <!-- fmt:on --> so ruff format "
+        "leaves it alone):\n" + "\n".join(unclassified)
+    )
+
+
+def test_every_fence_is_one_the_renderer_accepts():
+    rejected = []
+    for page in pages():
+        _, lines = fences_and_rejected(Document(page.read_text(), str(page)))
+        rejected += [
+            f"{page.relative_to(ROOT)}:{r.line}: {r.text.strip()}: {r.reason}" for _, r in lines
+        ]
+    assert not rejected, "fences the site prints as text:\n" + "\n".join(rejected)
+
+
+# Lines git writes into a file with an unresolved merge conflict.
+CONFLICT_MARKER = re.compile(r"^(<{7} |>{7} |\|{7} |={7}$)")
+CHECKED_FOR_CONFLICTS = ("docs", "snippets", "src", "README.md")
+
+
+def conflict_markers(paths=CHECKED_FOR_CONFLICTS) -> list[str]:
+    """``file:line: text`` of every merge-conflict marker under ``paths``.
+
+    A lone ``=======`` can be a Markdown heading underline: it counts only in a file
+    that also has an opening or closing marker.
+    """
+    found = []
+    for name in paths:
+        top = ROOT / name
+        for path in sorted(top.rglob("*")) if top.is_dir() else [top]:
+            if not path.is_file() or "__pycache__" in path.parts:
+                continue
+            try:
+                lines = path.read_text().splitlines()
+            except UnicodeDecodeError:
+                continue
+            hits = [(n, line) for n, line in enumerate(lines, 1) if CONFLICT_MARKER.match(line)]
+            if any(not line.startswith("=") for _, line in hits):
+                found += [f"{path.relative_to(ROOT)}:{n}: {line}" for n, line in hits]
+    return found
+
+
+def test_no_merge_conflict_markers():
+    found = conflict_markers()
+    assert not found, "unresolved merge conflicts (read both sides, keep what is true):\n" + (
+        "\n".join(found)
     )
 
 
@@ -88,11 +135,8 @@ def test_output_blocks_follow_an_executed_block():
     orphans, previous = [], None
     for page, fence in page_fences():
         kind = classify(fence)
-        named = "source" in fence.attributes
-        if (
-            kind is Kind.OUTPUT
-            and not named
-            and (previous is None or previous[0] != page or previous[1] not in executed)
+        if kind is Kind.OUTPUT and (
+            previous is None or previous[0] != page or previous[1] not in executed
         ):
             orphans.append(location(page, fence))
         previous = (page, kind)

@@ -8,7 +8,8 @@ import pytest
 from sybil import Document
 
 from tests.docs.blocks import Kind, classify
-from tests.docs.evaluators import WORKDIR, DocBlockError, parse_console
+from tests.docs.console import parse_console
+from tests.docs.evaluators import WORKDIR, DocBlockError
 from tests.docs.lexers import fences
 from tests.docs.plugin import page_blocks
 
