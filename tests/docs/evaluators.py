@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LAST_OUTPUT = "__last_output__"
 SNIPPET_OUTPUTS = "__snippet_outputs__"
 WORKDIR = "__workdir__"
+PORTS = "__ports__"  # ports of registries a page started itself (see normalize.py)
 UPDATE_GOLDENS = os.environ.get("HOKUSAI_UPDATE_GOLDENS") == "1"
 TIMEOUT = 600
 WARM = WarmInterpreter()  # started by the plugin when pages are collected
@@ -63,13 +64,23 @@ def _diff(expected: str, actual: str) -> str:
     )
 
 
+def harness_ports(namespace: dict) -> set[int]:
+    """Ports of the registries the harness runs for this page: shown as the reader's."""
+    ports = set(namespace.get(PORTS, ()))
+    registry = namespace.get("local_registry")
+    if registry is not None:
+        ports.add(registry.port)
+    return ports
+
+
 def check_output(example: Example, expected: str, actual: str, what: str) -> None:
     __tracebackhide__ = True
-    if normalize(expected) != normalize(actual):
+    ports = harness_ports(example.namespace)
+    shown, printed = normalize(expected), normalize(actual, ports)
+    if shown != printed:
         raise DocBlockError(
             f"{where(example)}: {what} differs from what actually printed "
-            f"(volatile ids/ports are normalised by tests/docs/normalize.py):\n"
-            + _diff(normalize(expected), normalize(actual))
+            f"(volatile ids are normalised by tests/docs/normalize.py):\n" + _diff(shown, printed)
         )
 
 
@@ -112,7 +123,7 @@ def _failed(example: Example, result: subprocess.CompletedProcess, what: str) ->
 def evaluate_shell(example: Example) -> None:
     __tracebackhide__ = True
     fence: Fence = example.parsed
-    result = _bash(fence.source, example)
+    result = _bash(fence.expanded, example)
     if result.returncode:
         raise _failed(example, result, "bash block")
     example.namespace[LAST_OUTPUT] = result.stdout
@@ -122,7 +133,7 @@ def evaluate_console(example: Example) -> None:
     __tracebackhide__ = True
     fence: Fence = example.parsed
     marker = "@@hokusai-docs-command@@"
-    commands = parse_console(fence.source)
+    commands = parse_console(fence.expanded)
     script = "\n".join(f"echo {marker}\n{command}" for command, _ in commands)
     result = subprocess.run(
         ["bash", "-e", "-o", "pipefail", "-c", f"exec 2>&1\n{script}"],
@@ -146,7 +157,7 @@ def evaluate_output(example: Example) -> None:
     actual = example.namespace.get(LAST_OUTPUT)
     if actual is None:
         raise DocBlockError(f"{where(example)}: an output block must follow an executed block")
-    check_output(example, fence.source, actual, "output block")
+    check_output(example, fence.expanded, actual, "output block")
 
 
 def run_snippet(example: Example, path: str) -> str:
@@ -194,7 +205,7 @@ def _compare_golden(example: Example, golden: str) -> None:
         raise DocBlockError(f"{where(example)}: {golden} has no .py or .sh beside it")
     actual = run_snippet(example, script)
     if UPDATE_GOLDENS:
-        (ROOT / golden).write_text(for_display(actual))
+        (ROOT / golden).write_text(for_display(actual, harness_ports(example.namespace)))
         return
     check_output(
         example, (ROOT / golden).read_text(), actual, f"{golden} (run `nox -s update` if intended)"

@@ -3,6 +3,10 @@
 Wired from the root ``conftest.py`` (a conftest's ``pytest_collect_file`` only sees
 files below its own folder). Each page runs in its own namespace and temporary
 working directory, against the session's local registry (``tests/stack.py``).
+
+The pages in ``READER_SESSIONS`` are run instead as one reader's terminal session
+(``tests/docs/session.py``): their blocks' copy payloads, pasted in page order into one
+``bash`` in an empty folder, with a reader's environment and their own registry.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import pytest
 from sybil import Document, Region, Sybil
 
 from tests.docs import evaluators as ev
+from tests.docs import session
 from tests.docs.blocks import Kind, classify
 from tests.docs.lexers import Rejected, fences_and_rejected
 from tests.docs.site_build import SITE
@@ -27,16 +32,36 @@ EVALUATORS = {
     Kind.OUTPUT: ev.evaluate_output,
     Kind.INCLUDE: ev.evaluate_include,
 }
+READER_SESSIONS = ("quickstart.md",)
+SESSION_EVALUATORS = {
+    Kind.PYTHON: session.save_file,
+    Kind.SHELL: session.evaluate_shell,
+    Kind.CONSOLE: session.evaluate_console,
+    Kind.OUTPUT: ev.evaluate_output,
+}
+
+
+def _session_evaluator(fence):
+    kind = classify(fence)
+    if kind is Kind.INCLUDE:  # a snippet saved as a file, or its output shown
+        kind = Kind.OUTPUT if fence.language == "output" else Kind.PYTHON
+    return SESSION_EVALUATORS.get(kind)
 
 
 def page_blocks(document: Document) -> Iterator[Region]:
+    if Path(document.path).name in READER_SESSIONS:
+        return _blocks(document, _session_evaluator)
+    return _blocks(document, lambda fence: EVALUATORS.get(classify(fence)))
+
+
+def _blocks(document: Document, evaluator_of) -> Iterator[Region]:
     blocks, rejected = fences_and_rejected(document)
     for region, line in rejected:  # fences the site prints as text fail at their line
         region.parsed = line
         region.evaluator = _rejected_fence
     regions = [region for region, _ in rejected]
     for fence in blocks:
-        evaluator = EVALUATORS.get(classify(fence))
+        evaluator = None if classify(fence) is Kind.NOT_TESTED else evaluator_of(fence)
         if evaluator is not None:  # not-tested and unclassified blocks: see test_guards.py
             fence.region.parsed = fence
             fence.region.evaluator = evaluator
@@ -57,6 +82,7 @@ def _setup(namespace: dict) -> None:
 
 
 def _teardown(namespace: dict) -> None:
+    session.close(namespace)
     namespace["__tmp__"].cleanup()
 
 
@@ -100,14 +126,23 @@ _collect_page = Sybil(
     parsers=[page_blocks],
     path=str(ev.ROOT / "docs"),
     patterns=["*.md"],
+    excludes=READER_SESSIONS,
     fixtures=["local_registry"],
+    setup=_setup,
+    teardown=_teardown,
+).pytest()
+# A reader's session needs no shared registry: it starts its own, while the shared one boots.
+_collect_session_page = Sybil(
+    parsers=[page_blocks],
+    path=str(ev.ROOT / "docs"),
+    patterns=READER_SESSIONS,
     setup=_setup,
     teardown=_teardown,
 ).pytest()
 
 
 def pytest_collect_file(file_path: Path, parent):
-    page = _collect_page(file_path, parent)
+    page = _collect_page(file_path, parent) or _collect_session_page(file_path, parent)
     if page is not None and not parent.config.option.collectonly:
         # Pages need both: they boot while the rest is collected.
         start_registry()

@@ -173,5 +173,16 @@ def test_volatile_values_are_normalised_and_nothing_else():
 
     shown = "key_0123456789ab hk_test_AbCd… hk_live_…x9Zq on 127.0.0.1:5000 run 0123456789abcdef0123456789abcdef"
     actual = "key_ba9876543210 hk_test_QrSt… hk_live_…Ab12 on 127.0.0.1:43121 run fedcba9876543210fedcba9876543210"
-    assert normalize(shown) == normalize(actual)
+    assert normalize(shown) == normalize(actual, ports=[43121])
     assert normalize("version 1") != normalize("version 2")
+
+
+def test_only_the_harness_ports_are_shown_as_the_cli_default_port():
+    from hokusai.local.stack import DEFAULT_PORT
+    from tests.docs.normalize import normalize
+
+    assert normalize("http://127.0.0.1:43121/api", ports=[43121]) == (
+        f"http://127.0.0.1:{DEFAULT_PORT}/api"
+    )
+    assert normalize("http://127.0.0.1:9/api", ports=[43121]) == "http://127.0.0.1:9/api"
+    assert normalize("http://127.0.0.1:43121/api") == "http://127.0.0.1:43121/api"
