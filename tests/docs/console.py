@@ -1,7 +1,7 @@
 """What a ``console`` block is: ``$ `` commands, each followed by its output.
 
 One definition for the harness, which runs the commands and compares each output, and
-for the site's copy buttons (``docs/hooks/copy.py``), which copy the commands only: no
+for the site's copy buttons (``docs/hooks/copy_buttons.py``), which copy the commands only: no
 ``$ `` prompt, no output, and a command continued with ``\\`` copied whole. So what a
 reader pastes into a terminal is exactly what the doc tests ran. Standard library only:
 the site build imports it too.

@@ -23,7 +23,7 @@ class RenderedBlock:
     text: str
     language: str
     classes: frozenset[str]
-    copy: str | None  # the data-copy attribute (docs/hooks/copy.py), if any
+    copy: str | None  # the data-copy attribute (docs/hooks/copy_buttons.py), if any
     title: str | None
     documented_object: str | None  # inside mkdocstrings output: the object's id
 
