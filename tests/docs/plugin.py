@@ -19,9 +19,10 @@ import pytest
 from sybil import Document, Region, Sybil
 
 from tests.docs import evaluators as ev
-from tests.docs import session
+from tests.docs import session, stamp
 from tests.docs.blocks import Kind, classify
 from tests.docs.lexers import Rejected, fences_and_rejected
+from tests.docs.outcomes import Outcomes, expected_blocks
 from tests.docs.site_build import SITE
 from tests.stack import start_registry
 
@@ -115,6 +116,20 @@ def pytest_collection_modifyitems(items: list):
 def pytest_runtest_setup(item) -> None:
     if _on_a_page(item):
         SITE.start()  # the site builds on the idle core while the pages run
+
+
+OUTCOMES = Outcomes()
+
+
+def pytest_runtest_logreport(report) -> None:
+    OUTCOMES.add(report.nodeid, report.when, report.outcome)
+
+
+def pytest_sessionfinish(session) -> None:
+    # The record the site's "Verified with …" stamp is built from (tests/docs/stamp.py).
+    if OUTCOMES.ran_a_page() and not ev.UPDATE_GOLDENS:
+        pages = OUTCOMES.pages(expected_blocks(page_blocks))
+        stamp.write(pages, OUTCOMES.harness_passed())
 
 
 def pytest_unconfigure() -> None:

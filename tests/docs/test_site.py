@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.docs import stamp
 from tests.docs.rendered import built_page, parse_page
 from tests.docs.site_build import SITE
 from tests.docs.site_checks import DOCS, check_page, expected_copy
@@ -73,6 +74,19 @@ def site_url(site: Path):
 def test_strict_build_renders_every_page(site: Path):
     missing = [page for page in PAGES if not built_page(site, page).exists()]
     assert not missing, f"pages mkdocs did not build: {missing}"
+
+
+def test_every_page_says_whether_a_passing_run_verified_it(site: Path):
+    """The stamp follows the record the build read (this run writes its own only at
+    the end): verified only where the record vouches for the page."""
+    build, record, wrong = stamp.Build.current(), stamp.read(), []
+    for page in PAGES:
+        html = built_page(site, page).read_text()
+        shown = (html.count('class="verified-with"'), html.count('class="not-verified"'))
+        verified = stamp.verdict(record, build, page, stamp.page_hash(DOCS / page)).verified
+        if shown != ((1, 0) if verified else (0, 1)):
+            wrong.append(f"docs/{page}: stamps {shown}, the record says verified={verified}")
+    assert not wrong, "\n".join(wrong)
 
 
 def test_not_tested_blocks_show_a_badge_with_their_reason(site: Path):
