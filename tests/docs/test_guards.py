@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -160,3 +161,34 @@ def test_not_tested_python_blocks_call_the_real_api():
                 line, _, message = problem.removeprefix("line ").partition(": ")
                 problems.append(f"{page.relative_to(ROOT)}:{fence.line + int(line)}: {message}")
     assert not problems, "not-tested blocks that no longer match the SDK:\n" + "\n".join(problems)
+
+
+def _code(source: str) -> str:
+    """The program of ``source``: its AST without a module docstring."""
+    body = ast.parse(source).body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    return ast.dump(ast.Module(body=body, type_ignores=[]))
+
+
+def test_a_snippet_shown_in_sections_is_shown_whole():
+    """A reader copies the sections a page shows, in page order: together they must be
+    the program the harness runs (no import or setup hidden outside the sections)."""
+    from tests.docs.site_config import expand_snippets
+
+    problems = []
+    for page in pages():
+        sections: dict[str, list[str]] = {}
+        for fence in fences(Document(page.read_text(), str(page))):
+            for target in fence.includes:
+                path, _, section = target.partition(":")
+                if section and path.endswith(".py"):
+                    sections.setdefault(path, []).append(target)
+        for path, targets in sections.items():
+            shown = "\n".join(expand_snippets(f'--8<-- "{target}"') for target in targets)
+            if _code(shown) != _code((ROOT / path).read_text()):
+                problems.append(
+                    f"{page.relative_to(ROOT)}: the sections of {path} it shows "
+                    f"({', '.join(t.partition(':')[2] for t in targets)}) are not the whole program"
+                )
+    assert not problems, "\n".join(problems)
