@@ -4,7 +4,7 @@
 closing the terminal does not stop it), with its output in ``DATA_DIR/local.log``,
 waits until it prints ``Ready.``, and returns. The running registry keeps its process
 id in ``DATA_DIR/local.pid`` and the variables for a shell in ``DATA_DIR/env`` (see
-:mod:`hokusai.local.stack`), so another shell gets them with ``source .hokusai/env``
+`hokusai.local.stack`), so another shell gets them with ``source .hokusai/env``
 and ``hokusai local down`` stops it, whichever way it was started.
 """
 

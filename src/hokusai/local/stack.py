@@ -19,16 +19,24 @@ DEFAULT_PORT = 5000
 
 @dataclass(frozen=True)
 class DataDir:
-    """Where a local registry keeps its state (default ``.hokusai/``)."""
+    """Where a local registry keeps its state (default ``.hokusai/``).
+
+    Examples:
+        >>> DataDir(Path("/tmp/registry")).env_file
+        PosixPath('/tmp/registry/env')
+    """
 
     path: Path
+    """The folder: MLflow's database and artifacts, the key store, the dev key."""
 
     @property
     def keys_url(self) -> str:
+        """SQLAlchemy URL of the gateway's key store, ``keys.db`` in the folder."""
         return f"sqlite:///{self.path / 'keys.db'}"
 
     @property
     def dev_key_file(self) -> Path:
+        """The development key, created on first start (mode 0600)."""
         return self.path / "dev-key"
 
     @property
@@ -38,6 +46,7 @@ class DataDir:
 
     @property
     def pid_file(self) -> Path:
+        """The running registry's process id (``hokusai local down`` reads it)."""
         return self.path / "local.pid"
 
     @property
