@@ -21,6 +21,7 @@ from sybil import Document, Region, Sybil
 from tests.docs import evaluators as ev
 from tests.docs import session, stamp
 from tests.docs.blocks import Kind, classify
+from tests.docs.docstrings import docstring_examples_namespace, require_registry
 from tests.docs.lexers import Rejected, fences_and_rejected
 from tests.docs.outcomes import Outcomes, expected_blocks
 from tests.docs.site_build import SITE
@@ -107,6 +108,7 @@ def pytest_collection_modifyitems(items: list):
     # Pages start programs (the warm interpreter boots since their collection): run the
     # tests that start none first (tests/stack.py then moves registry users last)...
     items.sort(key=_starts_programs)
+    require_registry(items)  # docstring examples that use `registry`, `info`…
     result = yield
     # ...and the site's tests at the very end: it builds in the background meanwhile.
     items.sort(key=_checks_the_site)
@@ -119,6 +121,7 @@ def pytest_runtest_setup(item) -> None:
 
 
 OUTCOMES = Outcomes()
+__all__ = ["docstring_examples_namespace"]  # a fixture: pytest finds it in this plugin
 
 
 def pytest_runtest_logreport(report) -> None:
