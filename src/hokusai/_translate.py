@@ -59,9 +59,9 @@ _ERROR_PREFIX = re.compile(r"^[A-Z_]+: ")
 
 
 def bound_retries() -> None:
-    """Apply :data:`BOUNDED_RETRIES` where the user has not chosen otherwise.
+    """Apply `BOUNDED_RETRIES` where the user has not chosen otherwise.
 
-    Also installs :class:`RetryAnnouncer`, so each retry is logged as a warning.
+    Also installs `RetryAnnouncer`, so each retry is logged as a warning.
 
     Examples:
         >>> import os

@@ -1,6 +1,6 @@
 """The checks behind ``hokusai doctor``: configuration, network, gateway, key and scopes.
 
-Each check returns a :class:`Check` with a status and, when it fails, the fix. Nothing
+Each check returns a `Check` with a status and, when it fails, the fix. Nothing
 is written to the registry: the write check sends a request the gateway authorizes as
 a write but MLflow rejects as invalid (``experiments/create`` without a name).
 

@@ -1,7 +1,7 @@
 """``hokusai.evaluation`` only exists for code copied from old guides.
 
 Known names still work with a ``DeprecationWarning``; anything else raises an
-:class:`~hokusai.errors.UnsupportedImportError` naming the right import.
+`UnsupportedImportError` naming the right import.
 
 Examples:
     >>> import warnings

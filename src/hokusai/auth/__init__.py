@@ -1,8 +1,8 @@
 """API keys on the client side: which key a request carries.
 
-The key is chosen by the precedence rule of :mod:`hokusai.config`. SDK objects built
+The key is chosen by the precedence rule of `hokusai.config`. SDK objects built
 with an explicit ``api_key=`` send that key for their own calls only
-(:func:`using_api_key`); plain ``mlflow`` calls pick up ``HOKUSAI_API_KEY`` (or the
+(`using_api_key`); plain ``mlflow`` calls pick up ``HOKUSAI_API_KEY`` (or the
 config file) through the installed MLflow header plugin.
 
 Examples:

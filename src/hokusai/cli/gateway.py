@@ -1,6 +1,6 @@
 """``hokusai gateway serve``: the gateway on its own, for deployments.
 
-Every flag is a field of :class:`hokusai.gateway.settings.GatewaySettings` (help text
+Every flag is a field of `hokusai.gateway.settings.GatewaySettings` (help text
 included) and can equally be given as its ``HOKUSAI_GATEWAY_*`` variable; a flag wins
 over the variable.
 """

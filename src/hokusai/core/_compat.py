@@ -37,7 +37,7 @@ def legacy_keywords(method: F) -> F:
     """Accept the old keyword names of ``method`` with a ``DeprecationWarning``.
 
     A string baseline passed through an old keyword (``benchmark_value="0.85"``) is
-    converted when it is a number, else rejected with a :class:`ValidationError`.
+    converted when it is a number, else rejected with a `ValidationError`.
 
     Examples:
         >>> import warnings

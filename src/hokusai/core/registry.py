@@ -130,7 +130,7 @@ class ModelRegistry:
 
         Creates a version tagged ``hokusai_role=baseline`` with the metric and its
         value, and points the ``baseline`` alias at it (``models:/<name>@baseline``).
-        Idempotent like :meth:`register_tokenized_model`.
+        Idempotent like `register_tokenized_model`.
 
         Args:
             model_uri: where the model is (``models:/m-…`` or ``runs:/<run>/model``).

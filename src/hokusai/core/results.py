@@ -1,4 +1,4 @@
-"""Typed, immutable results returned by :class:`~hokusai.ModelRegistry`."""
+"""Typed, immutable results returned by `ModelRegistry`."""
 
 from __future__ import annotations
 
@@ -94,7 +94,7 @@ class TokenizedModel:
 
 @dataclass(frozen=True)
 class LineageEntry:
-    """One version in a model's lineage, oldest first in :class:`ModelLineage`.
+    """One version in a model's lineage, oldest first in `ModelLineage`.
 
     Examples:
         >>> from hokusai.core.results import LineageEntry
@@ -138,7 +138,7 @@ class ModelLineage:
 
 @dataclass(frozen=True)
 class Promotion:
-    """Where an alias points after :meth:`~hokusai.ModelRegistry.promote` or ``rollback``.
+    """Where an alias points after `promote` or ``rollback``.
 
     Examples:
         >>> from hokusai.core.results import Promotion

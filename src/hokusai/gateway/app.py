@@ -2,20 +2,20 @@
 
 A request to ``/api/mlflow/api/2.0/mlflow/runs/get?run_id=1`` goes through:
 
-1. :mod:`~hokusai.gateway.paths`: mount prefix split off, raw path checked for
+1. `paths`: mount prefix split off, raw path checked for
    traversal tricks;
-2. :mod:`~hokusai.gateway.routes`: must be an MLflow API route for that method;
-3. :mod:`~hokusai.gateway.auth`: one well-formed key, valid in the
-   :mod:`~hokusai.gateway.keys` store, with the scope the route needs;
-4. :mod:`~hokusai.gateway.proxy`: forwarded (credentials removed, key id added)
+2. `routes`: must be an MLflow API route for that method;
+3. `auth`: one well-formed key, valid in the
+   `keys` store, with the scope the route needs;
+4. `proxy`: forwarded (credentials removed, key id added)
    and streamed back.
 
-Steps 1-3 are :meth:`hokusai.gateway.rules.Rules.decide`, the one implementation of
-the rules, shared with the in-process mode (:mod:`~hokusai.gateway.mlflow_app`).
+Steps 1-3 are `hokusai.gateway.rules.Rules.decide`, the one implementation of
+the rules, shared with the in-process mode (`mlflow_app`).
 
-Every refusal is MLflow-shaped JSON (:mod:`~hokusai.gateway.errors`); every request
-is counted (:mod:`~hokusai.gateway.metrics`) and logged
-(:mod:`~hokusai.gateway.access_log`).
+Every refusal is MLflow-shaped JSON (`errors`); every request
+is counted (`metrics`) and logged
+(`access_log`).
 """
 
 from __future__ import annotations

@@ -129,7 +129,7 @@ def find_credentials(
 ) -> Credential | None:
     """The one API key the request carries, or ``None``.
 
-    Raises :class:`CredentialError` for malformed, duplicated or conflicting keys.
+    Raises `CredentialError` for malformed, duplicated or conflicting keys.
     """
     in_headers = [(name, raw) for name, raw in headers if name.lower() in _HEADERS]
     in_query = query_keys(query)

@@ -1,7 +1,7 @@
 """One request's record, and what both ways of running the rules do with it.
 
-The proxy (:mod:`~hokusai.gateway.app`) and the MLflow app plugin
-(:mod:`~hokusai.gateway.mlflow_app`) count and log every request the same way, answer
+The proxy (`app`) and the MLflow app plugin
+(`mlflow_app`) count and log every request the same way, answer
 refusals the same way and serve ``/metrics`` the same way: from here.
 """
 

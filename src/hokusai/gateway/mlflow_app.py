@@ -9,9 +9,9 @@ How MLflow loads it (MLflow 3.17, ``mlflow/server/__init__.py``): ``--app-name``
 choice among the ``mlflow.app`` entry points (``hokusai`` is declared in this package's
 ``pyproject.toml``); ``_run_server`` resolves it to
 ``hokusai.gateway.mlflow_app:create_app``, sees a plain function (``_is_factory``) and
-starts uvicorn with ``--factory``, so every uvicorn worker calls :func:`create_app`
-and serves the ASGI app it returns. That app, :class:`InProcessGateway`, wraps
-MLflow's own (FastAPI around Flask) app and applies :meth:`Rules.decide
+starts uvicorn with ``--factory``, so every uvicorn worker calls `create_app`
+and serves the ASGI app it returns. That app, `InProcessGateway`, wraps
+MLflow's own (FastAPI around Flask) app and applies `Rules.decide
 <hokusai.gateway.rules.Rules.decide>` to every request first: the same rules, errors
 and key store as the proxy (``hokusai gateway serve``), without the extra hop.
 

@@ -1,7 +1,7 @@
 """Forward one request to MLflow over pooled keep-alive connections, streaming both ways.
 
 The upstream client is a small HTTP/1.1 client of the gateway's own: an
-:class:`asyncio.Protocol` per connection, httptools' response parser (the C parser
+`asyncio.Protocol` per connection, httptools' response parser (the C parser
 uvicorn uses), and a bounded pool of keep-alive connections. It does only what a proxy
 needs: aiohttp's ``ClientSession``, used before, was ~25 % of the gateway's CPU time per
 request (py-spy); this client is ~0.06 million of the ~0.32 million instructions a
@@ -9,8 +9,8 @@ request costs the gateway (callgrind).
 
 Bodies are never buffered: the request body is read from the ASGI ``receive`` channel
 and written upstream chunk by chunk (waiting for the socket to drain), and the
-response is sent back in chunks of at most :data:`CHUNK_SIZE` (uvicorn waits for the
-client to drain; reading from MLflow pauses while more than :data:`HIGH_WATER` bytes
+response is sent back in chunks of at most `CHUNK_SIZE` (uvicorn waits for the
+client to drain; reading from MLflow pauses while more than `HIGH_WATER` bytes
 wait). Memory per request stays constant, whatever the artifact size.
 
 Timeouts: ``connect_timeout`` for a new connection; ``read_timeout`` while MLflow owes
@@ -500,7 +500,7 @@ class Upstream:
         """The request line and headers as MLflow should see them, and whether the body
         goes chunked (it had no Content-Length). ``extra`` headers are added last.
 
-        Raises :class:`InvalidHeader` if any name or value holds CR or LF (an ASGI
+        Raises `InvalidHeader` if any name or value holds CR or LF (an ASGI
         server never passes those on; checked so no header can be smuggled upstream).
         """
         target_bytes = (self.prefix + target).encode("latin-1")
@@ -562,12 +562,12 @@ class Upstream:
         receive: Receive,
         send: Send,
     ) -> int:
-        """Send the request (``head`` from :meth:`request_head`) and stream the answer back.
+        """Send the request (``head`` from `request_head`) and stream the answer back.
 
-        Returns the status sent. Raises :class:`UpstreamError` when nothing was sent
+        Returns the status sent. Raises `UpstreamError` when nothing was sent
         yet (the caller answers with an MLflow-shaped error); a failure after the
-        answer has started raises :class:`UpstreamAborted` (the server aborts the
-        connection); :class:`ClientDisconnected` when the client left mid-upload.
+        answer has started raises `UpstreamAborted` (the server aborts the
+        connection); `ClientDisconnected` when the client left mid-upload.
         """
         total = self.settings.total_timeout
         if total is None:

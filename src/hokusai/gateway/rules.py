@@ -1,21 +1,21 @@
 """The gateway's rules, one implementation for both ways of running it.
 
-:meth:`Rules.decide` takes what a request is (method, path, raw path, headers, query)
-and answers either a :class:`Decision` (the MLflow route, what MLflow should be
-given, the caller's key) or a :class:`Refusal` (the MLflow-shaped error to send). It
+`Rules.decide` takes what a request is (method, path, raw path, headers, query)
+and answers either a `Decision` (the MLflow route, what MLflow should be
+given, the caller's key) or a `Refusal` (the MLflow-shaped error to send). It
 sends nothing itself, and it is the only place where requests are let through:
 
-- the proxy (:mod:`hokusai.gateway.app`, ``hokusai gateway serve``) forwards a
+- the proxy (`hokusai.gateway.app`, ``hokusai gateway serve``) forwards a
   decision to MLflow over HTTP;
-- the MLflow app plugin (:mod:`hokusai.gateway.mlflow_app`, ``mlflow server
+- the MLflow app plugin (`hokusai.gateway.mlflow_app`, ``mlflow server
   --app-name hokusai``) hands it to MLflow's own ASGI app in the same process.
 
 The checks, in order: header size; a mount prefix (``/api/mlflow``, ``/mlflow`` or
 none) followed by ``/api/``; no traversal tricks in the raw path
-(:mod:`~hokusai.gateway.paths`); an MLflow API route for this method
-(:mod:`~hokusai.gateway.routes`); one well-formed key, known, not revoked or expired,
-with the scope the route needs (:mod:`~hokusai.gateway.auth`,
-:mod:`~hokusai.gateway.keys`). The key lookup is the only I/O: a local SQLite read
+(`paths`); an MLflow API route for this method
+(`routes`); one well-formed key, known, not revoked or expired,
+with the scope the route needs (`auth`,
+`keys`). The key lookup is the only I/O: a local SQLite read
 runs inline, any other store in a worker thread.
 """
 

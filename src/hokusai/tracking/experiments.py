@@ -18,15 +18,15 @@ DEFAULT_EXPERIMENT = "hokusai"
 class ExperimentManager:
     """Runs of one MLflow experiment in the Hokusai registry.
 
-    Configuration follows the same precedence rule as :class:`~hokusai.ModelRegistry`
+    Configuration follows the same precedence rule as `ModelRegistry`
     (argument → environment → config file → default). There is no offline or mock
-    mode: if the registry cannot be reached, calls raise a :class:`~hokusai.errors.HokusaiError`
+    mode: if the registry cannot be reached, calls raise a `HokusaiError`
     that says why.
 
     Args:
         experiment_name: the MLflow experiment, created on first use.
-        tracking_uri: the registry's MLflow URL (see :mod:`hokusai.config`).
-        api_key: the API key (see :mod:`hokusai.config`).
+        tracking_uri: the registry's MLflow URL (see `hokusai.config`).
+        api_key: the API key (see `hokusai.config`).
 
     Examples:
         >>> from hokusai.tracking import ExperimentManager
@@ -57,7 +57,7 @@ class ExperimentManager:
 
     @property
     def client(self) -> Any:
-        """The underlying ``mlflow.MlflowClient`` (same URI); use it inside :meth:`session`."""
+        """The underlying ``mlflow.MlflowClient`` (same URI); use it inside `session`."""
         return self._client
 
     @contextlib.contextmanager

@@ -26,7 +26,7 @@ TAG_CONTRIBUTOR = "hokusai_contributor"
 class Attestation:
     """A verifiable record of an improvement: sha256 of the canonical JSON of the inputs.
 
-    Recompute ``sha256`` with :func:`canonical_json` of ``inputs`` to verify a record.
+    Recompute ``sha256`` with `canonical_json` of ``inputs`` to verify a record.
 
     Examples:
         >>> record = attest({"accuracy": 0.8}, {"accuracy": 0.85}, {"contributor_id": "alice"},
@@ -49,7 +49,7 @@ class Attestation:
 
 @dataclass(frozen=True)
 class ImprovementResult:
-    """What :meth:`PerformanceTracker.track_improvement` measured and where it logged it.
+    """What `PerformanceTracker.track_improvement` measured and where it logged it.
 
     Examples:
         >>> result = ImprovementResult(deltas={"accuracy": 0.05}, relative_deltas={"accuracy": 0.0625},
@@ -89,7 +89,7 @@ def _metrics(value: object, argument: str) -> dict[str, float]:
 
 
 def contributor_of(data_contribution: Mapping[str, Any]) -> str:
-    """The contributor named in ``data_contribution`` (first of :data:`CONTRIBUTOR_KEYS`).
+    """The contributor named in ``data_contribution`` (first of `CONTRIBUTOR_KEYS`).
 
     Examples:
         >>> contributor_of({"contributor_id": "alice", "rows": 1000})
@@ -136,7 +136,7 @@ def attest(
     data_contribution: Mapping[str, Any],
     timestamp: str | None = None,
 ) -> Attestation:
-    """The :class:`Attestation` of an improvement (no registry needed).
+    """The `Attestation` of an improvement (no registry needed).
 
     Examples:
         >>> a = attest({"accuracy": 0.8}, {"accuracy": 0.85}, {"contributor_id": "alice"})
