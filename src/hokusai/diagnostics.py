@@ -290,10 +290,12 @@ def run_checks(
 ) -> list[Check]:
     """Run every check in order; checks after a failed prerequisite are ``skip``.
 
-    Example::
-
-        for check in run_checks():
-            print(check.name, check.status, check.detail, check.fix)
+    Examples:
+        >>> checks = run_checks(registry.tracking_uri)
+        >>> [check.name for check in checks if check.status == "fail"]
+        []
+        >>> checks[-1].name, checks[-1].status
+        ('write permission', 'pass')
     """
     import requests
 

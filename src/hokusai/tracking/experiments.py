@@ -64,10 +64,14 @@ class ExperimentManager:
     def session(self) -> Iterator[None]:
         """Send this manager's API key and translate errors for calls inside the block.
 
-        Example::
-
-            with manager.session():
-                manager.client.log_metric(run_id, "accuracy", 0.9)
+        Examples:
+            >>> manager = ExperimentManager("lead-scoring")
+            >>> with manager.start_run() as run:
+            ...     pass
+            >>> with manager.session():
+            ...     manager.client.log_metric(run.info.run_id, "accuracy", 0.9)
+            ...     print(manager.client.get_run(run.info.run_id).data.metrics)
+            {'accuracy': 0.9}
         """
         key = self._api_key.value if self._api_key else None
         with using_api_key(key), translated_errors(self._tracking_uri, self._api_key):
@@ -77,9 +81,9 @@ class ExperimentManager:
     def experiment_id(self) -> str:
         """The experiment's id; the experiment is created on first use.
 
-        Example::
-
-            print(ExperimentManager("lead-scoring").experiment_id)   # e.g. '1'
+        Examples:
+            >>> ExperimentManager("lead-scoring").experiment_id.isdigit()
+            True
         """
         if self._experiment_id is None:
             with self.session():
@@ -101,12 +105,12 @@ class ExperimentManager:
         becomes a nested child run instead of failing with "Run … is already active".
         Sets MLflow's tracking URI to this manager's registry.
 
-        Example::
-
-            manager = ExperimentManager("lead-scoring")
-            with manager.start_run(run_name="baseline") as run:
-                mlflow.log_metric("accuracy", 0.85)
-            print(run.info.run_id)
+        Examples:
+            >>> manager = ExperimentManager("lead-scoring")
+            >>> with manager.start_run(run_name="baseline") as run:
+            ...     mlflow.log_metric("accuracy", 0.85)
+            >>> run.info.run_name, mlflow.get_run(run.info.run_id).data.metrics
+            ('baseline', {'accuracy': 0.85})
         """
         import mlflow
 
@@ -140,9 +144,13 @@ class ExperimentManager:
     def log_metrics(self, run_id: str, metrics: dict[str, float]) -> None:
         """Log numeric metrics to an existing run.
 
-        Example::
-
-            manager.log_metrics(run.info.run_id, {"accuracy": 0.91, "f1": 0.88})
+        Examples:
+            >>> manager = ExperimentManager("lead-scoring")
+            >>> with manager.start_run() as run:
+            ...     pass
+            >>> manager.log_metrics(run.info.run_id, {"accuracy": 0.91, "f1": 0.88})
+            >>> sorted(mlflow.get_run(run.info.run_id).data.metrics.items())
+            [('accuracy', 0.91), ('f1', 0.88)]
         """
         values = {
             name: check.check_number(value, f"metrics[{name!r}]") for name, value in metrics.items()
@@ -158,10 +166,13 @@ class ExperimentManager:
     def search_runs(self, max_results: int = 100) -> list[Any]:
         """The experiment's runs, newest first (``mlflow.entities.Run`` objects).
 
-        Example::
-
-            for run in manager.search_runs(max_results=5):
-                print(run.info.run_id, run.data.metrics)
+        Examples:
+            >>> manager = ExperimentManager("lead-scoring-searched")
+            >>> with manager.start_run(run_name="first"):
+            ...     mlflow.log_metric("accuracy", 0.85)
+            >>> for found in manager.search_runs(max_results=5):
+            ...     print(found.info.run_name, found.data.metrics)
+            first {'accuracy': 0.85}
         """
         experiment_id = self.experiment_id
         with self.session():

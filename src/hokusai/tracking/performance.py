@@ -202,14 +202,16 @@ class PerformanceTracker:
         ``hokusai_attestation_sha256`` and ``hokusai_contributor``, and the artifact
         ``hokusai_attestation.json``. Arguments are checked before anything is sent.
 
-        Example::
-
-            tracker = PerformanceTracker()
-            result = tracker.track_improvement(
-                {"accuracy": 0.85}, {"accuracy": 0.88},
-                {"contributor_id": "alice", "data_hash": "sha256:…", "rows": 1000},
-            )
-            print(result.deltas, result.attestation.sha256, result.run_id)
+        Examples:
+            >>> result = PerformanceTracker("lead-scoring-improvements").track_improvement(
+            ...     {"accuracy": 0.85},
+            ...     {"accuracy": 0.88},
+            ...     {"contributor_id": "alice", "data_hash": "sha256:9f2c", "rows": 1000},
+            ... )
+            >>> result.deltas, result.attestation.contributor
+            ({'accuracy': 0.03}, 'alice')
+            >>> mlflow.get_run(result.run_id).data.tags["hokusai_contributor"]
+            'alice'
         """
         deltas, relative = compute_deltas(baseline_metrics, improved_metrics)
         record = attest(baseline_metrics, improved_metrics, data_contribution)
