@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from hokusai.config import resolve_api_key
 
 API_KEY_HEADER = "X-API-Key"
+"""The header the SDK and its MLflow plugin send the key in."""
 
 _active_key: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "hokusai_api_key", default=None

@@ -44,14 +44,23 @@ class TokenizedModel:
     """
 
     name: str
+    """The registered model's name."""
     version: str
+    """The model version, a string as MLflow gives it (``"1"``)."""
     token_id: str
+    """The Hokusai token this version is registered for (tag ``hokusai_token_id``)."""
     metric_name: str
+    """The benchmark metric, e.g. ``"accuracy"`` (tag ``benchmark_metric``)."""
     baseline_value: float
+    """The metric's baseline value (tag ``benchmark_value``); ``nan`` if unset."""
     status: str
+    """``"registered"`` once registration finished (tag ``hokusai_status``)."""
     run_id: str | None
+    """The MLflow run that logged the model, if any."""
     source: str
+    """Where MLflow stores the version's files (the model URI it came from)."""
     tags: dict[str, str] = field(default_factory=dict)
+    """The version's other tags (``additional_tags``), without the Hokusai ones."""
     role: str = ROLE_TOKENIZED
     """``"tokenized"`` (``register_tokenized_model``) or ``"baseline"`` (``register_baseline``)."""
     aliases: tuple[str, ...] = ()
@@ -104,16 +113,23 @@ class LineageEntry:
     """
 
     version: str
+    """The model version."""
     run_id: str | None
+    """The run that produced the version, if any."""
     created_at: int
     """Creation time, milliseconds since the epoch (as MLflow reports it)."""
     role: str
+    """``"tokenized"`` or ``"baseline"``."""
     token_id: str
+    """The version's Hokusai token."""
     metric_name: str
+    """The version's benchmark metric."""
     baseline_value: float
+    """The version's baseline value."""
     metrics: dict[str, float] = field(default_factory=dict)
     """The metrics of the run that produced the version (empty without a run)."""
     aliases: tuple[str, ...] = ()
+    """The aliases pointing at the version, e.g. ``("production",)``."""
 
 
 @dataclass(frozen=True)
@@ -129,7 +145,9 @@ class ModelLineage:
     """
 
     name: str
+    """The registered model's name."""
     versions: tuple[LineageEntry, ...]
+    """Every version, oldest first."""
     aliases: dict[str, str]
     """Alias → version, e.g. ``{"production": "2", "baseline": "1"}``."""
     promotions: dict[str, tuple[str, ...]]
@@ -147,8 +165,11 @@ class Promotion:
     """
 
     name: str
+    """The registered model's name."""
     alias: str
+    """The alias that moved, e.g. ``"production"``."""
     version: str
+    """The version the alias points to now."""
     previous_version: str | None = None
     """The version the alias pointed to before, ``None`` if it was unset."""
 

@@ -36,9 +36,11 @@ class Attestation:
     """
 
     sha256: str
+    """SHA-256 of the canonical JSON of ``inputs``: recompute it to verify."""
     timestamp: str
     """ISO 8601, UTC."""
     contributor: str
+    """Who contributed the data (``data_contribution``'s contributor)."""
     inputs: dict[str, Any] = field(repr=False)
     """``{"baseline_metrics": …, "improved_metrics": …, "data_contribution": …}``."""
 
@@ -63,6 +65,7 @@ class ImprovementResult:
     relative_deltas: dict[str, float]
     """(improved - baseline) / |baseline|, ``nan`` when the baseline is 0."""
     attestation: Attestation | None
+    """The verifiable record of the inputs (`Attestation`)."""
     run_id: str | None
     """The MLflow run holding the metrics, tags and the attestation JSON artifact."""
 
