@@ -192,3 +192,27 @@ def test_a_snippet_shown_in_sections_is_shown_whole():
                     f"({', '.join(t.partition(':')[2] for t in targets)}) are not the whole program"
                 )
     assert not problems, "\n".join(problems)
+
+
+GUIDE_SECTIONS = ("Guides", "Operations", "Architecture decisions")
+
+
+def guide_pages() -> list[str]:
+    """The Quickstart, the concepts and install pages, and every page of the guide sections."""
+    nav = yaml.safe_load((ROOT / "mkdocs.yml").read_text())["nav"]
+    found = ["quickstart.md", "concepts.md", "install.md"]
+    for entry in nav:
+        for title, value in entry.items():
+            if title in GUIDE_SECTIONS:
+                found += [page for item in value for page in item.values()]
+    return found
+
+
+def test_every_guide_ends_with_where_to_go_next():
+    missing = []
+    for page in guide_pages():
+        text = (DOCS / page).read_text()
+        last = text[text.rfind("\n## ") + 1 :] if "\n## " in text else ""
+        if not last.startswith("## Next\n") or "](" not in last:
+            missing.append(f"docs/{page}")
+    assert not missing, "guides without a last '## Next' section of links:\n" + "\n".join(missing)
