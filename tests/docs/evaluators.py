@@ -36,12 +36,13 @@ class DocBlockError(AssertionError):
     """A documented block did not do what its page says."""
 
 
-def block_environment() -> dict[str, str]:
+def block_environment(warm: bool = True) -> dict[str, str]:
     """The environment of shell blocks and snippets: the test's, with this venv's
     ``bin`` first on PATH so ``hokusai`` resolves as in an activated venv, and before
-    it the warm interpreter's ``python``/``hokusai`` (see :mod:`tests.docs.warm`)."""
+    it (unless ``warm=False``) the warm interpreter's ``python``/``hokusai`` (see
+    `tests.docs.warm`)."""
     env = dict(os.environ)
-    warm = WARM.environment()
+    warm = WARM.environment() if warm else {}
     path = [warm.pop("PATH", ""), str(Path(sys.executable).parent), env.get("PATH", "")]
     env.update(warm)
     env["PATH"] = os.pathsep.join(p for p in path if p)
@@ -73,15 +74,20 @@ def harness_ports(namespace: dict) -> set[int]:
     return ports
 
 
-def check_output(example: Example, expected: str, actual: str, what: str) -> None:
+def compare(location: str, expected: str, actual: str, what: str, ports=()) -> None:
+    """Raise, naming ``location`` (page:line), unless the output is the one shown."""
     __tracebackhide__ = True
-    ports = harness_ports(example.namespace)
     shown, printed = normalize(expected), normalize(actual, ports)
     if shown != printed:
         raise DocBlockError(
-            f"{where(example)}: {what} differs from what actually printed "
+            f"{location}: {what} differs from what actually printed "
             f"(volatile ids are normalised by tests/docs/normalize.py):\n" + _diff(shown, printed)
         )
+
+
+def check_output(example: Example, expected: str, actual: str, what: str) -> None:
+    __tracebackhide__ = True
+    compare(where(example), expected, actual, what, harness_ports(example.namespace))
 
 
 def evaluate_python(example: Example) -> None:

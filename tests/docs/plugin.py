@@ -22,7 +22,7 @@ from tests.docs import evaluators as ev
 from tests.docs import session, stamp
 from tests.docs.blocks import Kind, classify
 from tests.docs.docstrings import docstring_examples_namespace, require_registry
-from tests.docs.lexers import Rejected, fences_and_rejected
+from tests.docs.lexers import Rejected, fences, fences_and_rejected
 from tests.docs.outcomes import Outcomes, expected_blocks
 from tests.docs.site_build import SITE
 from tests.stack import start_registry
@@ -35,24 +35,11 @@ EVALUATORS = {
     Kind.INCLUDE: ev.evaluate_include,
 }
 READER_SESSIONS = ("quickstart.md",)
-SESSION_EVALUATORS = {
-    Kind.PYTHON: session.save_file,
-    Kind.SHELL: session.evaluate_shell,
-    Kind.CONSOLE: session.evaluate_console,
-    Kind.OUTPUT: ev.evaluate_output,
-}
-
-
-def _session_evaluator(fence):
-    kind = classify(fence)
-    if kind is Kind.INCLUDE:  # a snippet saved as a file, or its output shown
-        kind = Kind.OUTPUT if fence.language == "output" else Kind.PYTHON
-    return SESSION_EVALUATORS.get(kind)
 
 
 def page_blocks(document: Document) -> Iterator[Region]:
     if Path(document.path).name in READER_SESSIONS:
-        return _blocks(document, _session_evaluator)
+        return _blocks(document, lambda fence: session.evaluate)
     return _blocks(document, lambda fence: EVALUATORS.get(classify(fence)))
 
 
@@ -84,7 +71,6 @@ def _setup(namespace: dict) -> None:
 
 
 def _teardown(namespace: dict) -> None:
-    session.close(namespace)
     namespace["__tmp__"].cleanup()
 
 
@@ -110,9 +96,14 @@ def pytest_collection_modifyitems(items: list):
     items.sort(key=_starts_programs)
     require_registry(items)  # docstring examples that use `registry`, `info`…
     result = yield
-    # ...and the site's tests at the very end: it builds in the background meanwhile.
-    items.sort(key=_checks_the_site)
+    # ...and at the very end the reader's sessions and the site's tests: both run in
+    # the background meanwhile (the session since its page was collected).
+    items.sort(key=lambda item: 2 if _checks_the_site(item) else _is_a_reader_session(item))
     return result
+
+
+def _is_a_reader_session(item) -> bool:
+    return _on_a_page(item) and Path(str(item.path)).name in READER_SESSIONS
 
 
 def pytest_runtest_setup(item) -> None:
@@ -136,6 +127,7 @@ def pytest_sessionfinish(session) -> None:
 
 
 def pytest_unconfigure() -> None:
+    session.stop_all()
     ev.WARM.stop()
     SITE.cleanup()
 
@@ -165,4 +157,7 @@ def pytest_collect_file(file_path: Path, parent):
         # Pages need both: they boot while the rest is collected.
         start_registry()
         ev.WARM.start()
+        if file_path.name in READER_SESSIONS:
+            blocks = list(fences(Document(file_path.read_text(), str(file_path))))
+            session.start_reading(file_path, blocks)
     return page

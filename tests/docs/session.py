@@ -1,8 +1,8 @@
 """A page read as one reader's terminal session: the Quickstart.
 
 A reader follows the Quickstart in one fresh shell, in an empty folder, pasting each
-block's copy payload in page order. This module does the same with one ``bash``
-process per page (:class:`ReaderSession`):
+block's copy payload in page order. :class:`Reading` does the same with one ``bash``
+process (:class:`ReaderSession`):
 
 * a ``console`` block's commands are pasted one by one (its copy payload); each must
   succeed and print what the page shows under it (stdout and stderr, as a terminal
@@ -22,37 +22,30 @@ The session starts with a reader's environment: none of the variables the harnes
 exports for the other pages, a fresh ``HOME``, ``python``/``hokusai`` on ``PATH``.
 The one addition is ``HOKUSAI_LOCAL_PORT``, a free port for ``hokusai local up``
 (tests never take port 5000); outputs show it as the CLI's default port.
+
+The reading starts when the page is collected and runs in a background thread (its
+registry boots while the other tests run); each block's test waits for its result.
 """
 
 from __future__ import annotations
 
+import os
 import queue
 import re
+import shutil
 import subprocess
 import tempfile
 import threading
 import uuid
 from pathlib import Path
 
-from sybil import Example
-
+from tests.docs.blocks import Kind, classify
 from tests.docs.console import parse_console
-from tests.docs.evaluators import (
-    LAST_OUTPUT,
-    PORTS,
-    TIMEOUT,
-    WORKDIR,
-    DocBlockError,
-    block_environment,
-    check_output,
-    where,
-)
+from tests.docs.evaluators import ROOT, TIMEOUT, DocBlockError, block_environment, compare
 from tests.docs.lexers import Fence
 
-SESSION = "__reader_session__"
 # Set by the harness for the other pages; a reader's fresh shell has none of them.
-# (HOKUSAI_DOCS_* route `python`/`hokusai` to the warm interpreter: kept.)
-HARNESS_VARIABLES = re.compile(r"^(HOKUSAI_(?!DOCS_)|MLFLOW_TRACKING_|MLFLOW_SUPPRESS_PRINTING)")
+HARNESS_VARIABLES = re.compile(r"^(HOKUSAI_|MLFLOW_TRACKING_|MLFLOW_SUPPRESS_PRINTING)")
 INSTALL = re.compile(r"\bpip install\b")
 
 
@@ -111,74 +104,134 @@ class ReaderSession:
                 self.process.wait()
 
 
-def reader_environment(port: int) -> dict[str, str]:
-    env = {k: v for k, v in block_environment().items() if not HARNESS_VARIABLES.match(k)}
-    env["HOME"] = tempfile.mkdtemp(prefix="hokusai-reader-home-")
+def reader_environment(port: int, home: str) -> dict[str, str]:
+    # The real interpreter, not the warm one: the session runs in the background, so
+    # its start-up costs no wall time, and a reader's `python` is the real one.
+    env = block_environment(warm=False)
+    env = {k: v for k, v in env.items() if not HARNESS_VARIABLES.match(k)}
+    env["HOME"] = home
     env["HOKUSAI_LOCAL_PORT"] = str(port)
     return env
 
 
-def session(example: Example) -> ReaderSession:
-    namespace = example.namespace
-    if SESSION not in namespace:
+class Reading:
+    """A page's blocks pasted in order into one :class:`ReaderSession`, in the background."""
+
+    def __init__(self, path: Path, fences: list[Fence]) -> None:
+        self.page = os.path.relpath(path, ROOT)
+        self.fences = fences
+        self.done = {fence.line: threading.Event() for fence in fences}
+        self.failures: dict[int, str] = {}
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._read_page, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def result(self, line: int) -> None:
+        """Wait for the block at ``line``; raise what went wrong with it."""
+        __tracebackhide__ = True
+        if not self.done[line].wait(TIMEOUT * 2):
+            raise DocBlockError(f"{self.page}:{line}: the reader's session never got here")
+        if line in self.failures:
+            raise DocBlockError(self.failures[line])
+
+    def _read_page(self) -> None:
         from hokusai.local import free_port
 
-        port = free_port()
-        namespace.setdefault(PORTS, set()).add(port)
-        namespace[SESSION] = ReaderSession(namespace[WORKDIR], reader_environment(port))
-    return namespace[SESSION]
+        tmp = tempfile.mkdtemp(prefix="hokusai-reader-")
+        self.port = free_port()
+        shell = None
+        try:
+            (Path(tmp) / "home").mkdir()
+            shell = ReaderSession(tmp, reader_environment(self.port, f"{tmp}/home"))
+            last_output = None
+            for fence in self.fences:
+                if self.stopping.is_set():
+                    break
+                try:
+                    last_output = self._block(shell, fence, last_output)
+                except DocBlockError as failure:
+                    self.failures[fence.line] = str(failure)
+                except Exception as error:  # the harness itself: report it at the block
+                    self.failures[fence.line] = f"{self.page}:{fence.line}: {error!r}"
+                self.done[fence.line].set()
+        finally:
+            for event in self.done.values():
+                event.set()
+            self._close(shell, tmp)
+
+    def _block(self, shell: ReaderSession, fence: Fence, last_output: str | None) -> str | None:
+        __tracebackhide__ = True
+        where = f"{self.page}:{fence.line}"
+        kind = classify(fence)
+        if kind is Kind.INCLUDE:  # a snippet saved as a file, or its output shown
+            kind = Kind.OUTPUT if fence.language == "output" else Kind.PYTHON
+        if kind is Kind.NOT_TESTED or INSTALL.search(fence.expanded):
+            return last_output  # install blocks: run by the install tests, in fresh venvs
+        if kind is Kind.CONSOLE:
+            printed = ""
+            for command, expected in parse_console(fence.expanded):
+                status, printed = shell.run(command)
+                if status:
+                    raise DocBlockError(f"{where}: $ {command} exited with {status}:\n{printed}")
+                compare(where, expected, printed, f"output of $ {command}", [self.port])
+            return printed
+        if kind is Kind.SHELL:
+            status, printed = shell.run(fence.expanded.rstrip("\n"))
+            if status:
+                raise DocBlockError(f"{where}: bash block exited with {status}:\n{printed}")
+            if printed.strip():
+                raise DocBlockError(
+                    f"{where}: the page shows no output, but it printed:\n{printed}"
+                )
+            return printed
+        if kind is Kind.PYTHON:
+            name = fence.attributes.get("title", "")
+            if not re.fullmatch(r"[\w.-]+\.py", name):
+                raise DocBlockError(
+                    f"{where}: in a reader's session a Python block is a file to save: give "
+                    'it title="name.py" and run it with a console block'
+                )
+            (shell.cwd() / name).write_text(fence.expanded)
+            return last_output
+        if kind is Kind.OUTPUT:
+            if last_output is None:
+                raise DocBlockError(f"{where}: an output block must follow an executed block")
+            compare(where, fence.expanded, last_output, "output block", [self.port])
+            return last_output
+        raise DocBlockError(f"{where}: a block the harness cannot run ({kind.value})")
+
+    @staticmethod
+    def _close(shell: ReaderSession | None, tmp: str) -> None:
+        """Stop a registry the page left running, then the shell; remove the folder."""
+        if shell is not None:
+            for pid_file in Path(tmp).rglob("local.pid"):
+                shell.run(f"hokusai local down --data-dir {pid_file.parent}", timeout=120)
+            shell.close()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _failed(example: Example, what: str, status: int, printed: str) -> DocBlockError:
-    return DocBlockError(f"{where(example)}: {what} exited with {status}:\n{printed[-4000:]}")
+READINGS: dict[str, Reading] = {}
 
 
-def evaluate_console(example: Example) -> None:
+def start_reading(path: Path, fences: list[Fence]) -> None:
+    """Start reading the page in the background (once)."""
+    key = str(path)
+    if key not in READINGS:
+        READINGS[key] = Reading(path, fences)
+        READINGS[key].start()
+
+
+def evaluate(example) -> None:
+    """A block of a reader's session: its result, once the session got there."""
     __tracebackhide__ = True
-    fence: Fence = example.parsed
-    shell = session(example)
-    printed = ""
-    for command, expected in parse_console(fence.expanded):
-        status, printed = shell.run(command)
-        if status:
-            raise _failed(example, f"$ {command}", status, printed)
-        check_output(example, expected, printed, f"output of $ {command}")
-    example.namespace[LAST_OUTPUT] = printed
+    READINGS[str(example.path)].result(example.parsed.line)
 
 
-def evaluate_shell(example: Example) -> None:
-    __tracebackhide__ = True
-    fence: Fence = example.parsed
-    if INSTALL.search(fence.expanded):
-        return  # run by the install tests, in fresh virtual environments
-    status, printed = session(example).run(fence.expanded.rstrip("\n"))
-    if status:
-        raise _failed(example, "bash block", status, printed)
-    if printed.strip():
-        raise DocBlockError(
-            f"{where(example)}: the page shows no output, but it printed:\n{printed}"
-        )
-    example.namespace[LAST_OUTPUT] = printed
-
-
-def save_file(example: Example) -> None:
-    """A Python block of the session is a file the reader saves under its title."""
-    __tracebackhide__ = True
-    fence: Fence = example.parsed
-    name = fence.attributes.get("title", "")
-    if not re.fullmatch(r"[\w.-]+\.py", name):
-        raise DocBlockError(
-            f"{where(example)}: in a reader's session a Python block is a file to save: "
-            'give it title="name.py" and run it with a console block'
-        )
-    (session(example).cwd() / name).write_text(fence.expanded)
-
-
-def close(namespace: dict) -> None:
-    """End the session: stop a registry the page left running, then the shell."""
-    shell: ReaderSession | None = namespace.pop(SESSION, None)
-    if shell is None:
-        return
-    for pid_file in Path(namespace[WORKDIR]).rglob("local.pid"):
-        shell.run(f"hokusai local down --data-dir {pid_file.parent}", timeout=120)
-    shell.close()
+def stop_all() -> None:
+    """At the end of the test run: let each reading finish its block and clean up."""
+    for reading in READINGS.values():
+        reading.stopping.set()
+    for reading in READINGS.values():
+        reading.thread.join(TIMEOUT)

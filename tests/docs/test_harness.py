@@ -186,3 +186,46 @@ def test_only_the_harness_ports_are_shown_as_the_cli_default_port():
     )
     assert normalize("http://127.0.0.1:9/api", ports=[43121]) == "http://127.0.0.1:9/api"
     assert normalize("http://127.0.0.1:43121/api") == "http://127.0.0.1:43121/api"
+
+
+def _read_as_a_session(tmp_path, text: str):
+    from tests.docs.session import Reading
+
+    page = tmp_path / "page.md"
+    page.write_text(textwrap.dedent(text))
+    reading = Reading(page, list(fences(Document(page.read_text(), str(page)))))
+    reading.start()
+    reading.thread.join(120)
+    return reading
+
+
+SESSION_PAGE = """\
+    ```bash
+    mkdir work && cd work && export GREETING=hello
+    ```
+
+    ```python title="hello.py"
+    import os
+
+    print(os.environ["GREETING"], os.path.basename(os.getcwd()))
+    ```
+
+    ```console
+    $ python hello.py
+    hello work
+    ```
+    """
+
+
+def test_a_reader_session_is_one_shell_in_page_order(tmp_path):
+    reading = _read_as_a_session(tmp_path, SESSION_PAGE)
+    assert reading.failures == {}
+    for line in reading.done:
+        reading.result(line)  # raises on a failure
+
+
+def test_a_reader_session_fails_at_the_block_that_differs(tmp_path):
+    reading = _read_as_a_session(tmp_path, SESSION_PAGE.replace("    hello work", "    hi work"))
+    assert list(reading.failures) == [11]
+    with pytest.raises(DocBlockError, match=r"page\.md:11: output of \$ python hello\.py differs"):
+        reading.result(11)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import importlib.util
 import re
 from pathlib import Path
@@ -39,6 +40,7 @@ def test_docstrings_are_google_style_with_markdown_not_rest():
     )
 
 
+@functools.cache
 def _coverage():
     spec = importlib.util.spec_from_file_location(
         "api_coverage", ROOT / "docs" / "hooks" / "api_coverage.py"
