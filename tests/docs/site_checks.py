@@ -33,6 +33,7 @@ from tests.docs.rendered import (
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 DIRECTIVE = re.compile(r"^:::\s*(?P<name>[\w.]+)", re.M)
+PROMPT = re.compile(r"^(\$|>>>|\.\.\.) \S")  # a shell or Python prompt
 
 
 @dataclass
@@ -188,6 +189,12 @@ def block_problems(pairs: list[tuple[Fence, RenderedBlock]], source: PageSource)
         for what, line in problems(block.text, BLOCK_PROBLEMS):
             found.append(f"{source.name}:{fence.line}: {what}: {line[:120]!r}")
         wanted = expected_copy(fence)
+        prompts = [line for line in (wanted or "").splitlines() if PROMPT.match(line)]
+        if prompts and fence.language not in ("console", "pycon"):
+            found.append(
+                f"{source.name}:{fence.line}: the copy button would copy a prompt "
+                f"({prompts[0]!r}): write the command without it, or use a console block"
+            )
         if wanted is None and block.has_copy_button:
             found.append(f"{source.name}:{fence.line}: an output block with a copy button")
         if fence.language == "console" and block.copy != wanted:
