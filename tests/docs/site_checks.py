@@ -205,12 +205,14 @@ def block_problems(pairs: list[tuple[Fence, RenderedBlock]], source: PageSource)
     return found
 
 
-def check_page(path: Path, html: str) -> tuple[list[tuple[Fence, RenderedBlock]], list[str]]:
-    """(matched fence/block pairs, every problem) of one built page."""
+def check_page(
+    path: Path, html: str
+) -> tuple[RenderedPage, list[tuple[Fence, RenderedBlock]], list[str]]:
+    """(the parsed page, matched fence/block pairs, every problem) of one built page."""
     source = PageSource.read(path)
     page = parse_page(html)
     pairs, found = match_blocks(source, page)
     found += block_problems(pairs, source)
     found += text_problems(source, page)
     found += docstring_block_problems(source, page)
-    return pairs, found
+    return page, pairs, found

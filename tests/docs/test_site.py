@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.docs import stamp
-from tests.docs.rendered import built_page, parse_page
+from tests.docs.rendered import built_page
 from tests.docs.site_build import SITE
 from tests.docs.site_checks import DOCS, check_page, expected_copy
 
@@ -96,7 +96,7 @@ def test_not_tested_blocks_show_a_badge_with_their_reason(site: Path):
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page_renders_as_executed(site: Path, page: str):
-    _, problems = check_page(DOCS / page, built_page(site, page).read_text())
+    _, _, problems = check_page(DOCS / page, built_page(site, page).read_text())
     assert not problems, "the built page is not what the doc tests executed:\n" + "\n".join(
         problems
     )
@@ -133,13 +133,13 @@ def reader(browser):
     context.close()
 
 
-def _expected_payloads(site: Path, page: str) -> list[tuple[str, str | None]]:
-    """(where, expected clipboard text or None for no button) per block, in page order."""
-    html = built_page(site, page).read_text()
-    pairs, _ = check_page(DOCS / page, html)
-    by_block = {id(block): fence for fence, block in pairs}
+def _expected_payloads(site: Path, page: str) -> tuple[list[tuple[str, str | None]], list[str]]:
+    """(where, expected clipboard text or None for no button) per block, in page order,
+    and the page's render problems (a block no fence produced is left unchecked)."""
+    rendered, pairs, problems = check_page(DOCS / page, built_page(site, page).read_text())
+    by_block = {id(block): fence for fence, block in pairs}  # blocks of `rendered`
     expected = []
-    for number, block in enumerate(parse_page(html).blocks):
+    for number, block in enumerate(rendered.blocks):
         if block.documented_object is not None:  # a docstring's >>> example: its Python
             examples = doctest.DocTestParser().get_examples(block.text)
             code = "".join(example.source for example in examples).rstrip()
@@ -150,7 +150,7 @@ def _expected_payloads(site: Path, page: str) -> list[tuple[str, str | None]]:
             expected.append((f"docs/{page}:{fence.line}", expected_copy(fence)))
         else:  # test_page_renders_as_executed reports it
             expected.append((f"docs/{page}: block {number + 1}", UNCHECKED))
-    return expected
+    return expected, problems
 
 
 def page_path(page: str) -> str:
@@ -179,7 +179,8 @@ PRESS_EVERY_COPY_BUTTON = """async (sentinel) => {
 
 @pytest.mark.parametrize("page", PAGES)
 def test_copy_buttons_copy_what_ran(reader, site: Path, site_url: str, page: str):
-    expected = _expected_payloads(site, page)
+    expected, render_problems = _expected_payloads(site, page)
+    checked = [wanted for _, wanted in expected if wanted not in (None, UNCHECKED)]
     reader.goto(site_url + page_path(page))
     reader.wait_for_function(
         f"document.querySelectorAll('article div.highlight pre[id]').length === {len(expected)}"
@@ -201,6 +202,9 @@ def test_copy_buttons_copy_what_ran(reader, site: Path, site_url: str, page: str
             problems.append(f"{where}: the copy button copies\n{got!r}\nnot what ran:\n{wanted!r}")
     assert not problems, "\n".join(problems)
     assert not reader.errors, f"console errors on {page}: {reader.errors}"
+    unchecked = [where for where, wanted in expected if wanted == UNCHECKED]
+    assert not unchecked or render_problems, f"blocks left unchecked: {unchecked}"
+    assert checked or not any(wanted is not None for _, wanted in expected)
 
 
 def test_a_reader_can_navigate_and_search(browser, site_url):
