@@ -210,14 +210,14 @@ class Names:
 
 
 def _docstrings(tree: ast.Module) -> list[ast.Constant]:
-    found = []
-    for node in ast.walk(tree):
-        body = getattr(node, "body", None)
-        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
-            value = body[0].value
-            if isinstance(value, ast.Constant) and isinstance(value.value, str):
-                found.append(value)
-    return found
+    """Every string that is a statement of its own: docstrings, attribute docstrings."""
+    return [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    ]
 
 
 def _cli_problem(names: Names, text: str) -> str | None:
