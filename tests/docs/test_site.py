@@ -15,6 +15,7 @@ from __future__ import annotations
 import doctest
 import functools
 import http.server
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -129,6 +130,11 @@ def reader(browser):
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.errors = errors
+    # Offline: fonts, the diagram, search… nothing may be fetched from another host.
+    page.route(
+        re.compile(r"^(?!https?://127\.0\.0\.1[:/]).*"),
+        lambda route: (errors.append(f"fetched {route.request.url}"), route.abort()),
+    )
     yield page
     context.close()
 
