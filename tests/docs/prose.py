@@ -79,7 +79,7 @@ def spans(text: str, fence_lines: set[int]) -> list[Span]:
     return found
 
 
-def _resolve(dotted: str):
+def resolve(dotted: str):
     """The object a dotted name (or ``module:attribute``) names, else raise.
 
     A name the SDK answers on purpose (an old guide's ``hokusai.init`` or
@@ -269,7 +269,7 @@ def _python_problem(names: Names, text: str) -> str | None:
     if dotted in names.entry_point_groups:
         return None
     try:
-        resolved = _resolve(dotted)
+        resolved = resolve(dotted)
     except (ImportError, AttributeError) as exc:
         return f"{text!r} does not resolve: {exc}"
     return _binds(resolved, call, text) if call else None

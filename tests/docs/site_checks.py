@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import difflib
 import doctest
-import importlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from sybil import Document
 
 from tests.docs.console import copy_text
 from tests.docs.lexers import Fence, fences_and_rejected
+from tests.docs.prose import resolve
 from tests.docs.rendered import (
     BLOCK_PROBLEMS,
     TEXT_PROBLEMS,
@@ -128,21 +128,8 @@ def match_blocks(source: PageSource, page: RenderedPage) -> tuple[list, list[str
     return pairs, found
 
 
-def _documented(object_id: str):
-    parts = object_id.split(".")
-    for cut in range(len(parts), 0, -1):
-        try:
-            target = importlib.import_module(".".join(parts[:cut]))
-        except ImportError:
-            continue
-        for name in parts[cut:]:
-            target = getattr(target, name)
-        return target
-    raise ImportError(object_id)
-
-
 def _doctest_sources(object_id: str) -> set[str]:
-    target = _documented(object_id)
+    target = resolve(object_id)
     tests = doctest.DocTestFinder(recurse=False).find(target, name=object_id)
     return {"".join(e.source for e in test.examples) for test in tests if test.examples}
 
