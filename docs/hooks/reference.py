@@ -83,6 +83,20 @@ def environment_reference() -> str:
             f"| `{(prefix + name).upper()}` | gateway | {_cell(field.description or '')} | "
             f"`{field.default}` |"
         )
+    from hokusai.cli import main
+
+    options: dict[str, tuple[list[str], click.Option]] = {}
+    for path, command in _commands(main, ["hokusai"]):
+        for param in command.params:
+            if isinstance(param, click.Option) and isinstance(param.envvar, str):
+                options.setdefault(param.envvar, ([], param))[0].append(" ".join(path))
+    for envvar, (commands, param) in sorted(options.items()):
+        value = param.get_default(click.Context(click.Command("x")), call=False)
+        used_by = ", ".join(f"`{command}`" for command in commands)
+        rows.append(
+            f"| `{envvar}` | {used_by} | {_cell(param.help or '')} (`{param.opts[0]}`) | "
+            f"{f'`{value}`' if value not in (None, '') else ''} |"
+        )
     for name, value in BOUNDED_RETRIES.items():
         rows.append(
             f"| `{name}` | SDK (MLflow client) | MLflow's own setting; the SDK sets this default "
