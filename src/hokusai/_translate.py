@@ -28,7 +28,7 @@ from hokusai.errors import (
 
 logger = logging.getLogger("hokusai")
 
-# MLflow's defaults retry a 503 for 247 s in silence (MLFLOW_FACTS §4); ours fail in ~3 s.
+# MLflow's defaults retry a 503 for 247 s in silence (docs/contributing/mlflow-facts.md); ours fail in ~3 s.
 # A user's own setting of any of these variables wins.
 BOUNDED_RETRIES = {
     "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",

@@ -54,7 +54,7 @@ PROFILE = profile()
 # Shrinking a known bug's counterexample only costs time: those tests stop at the first.
 NO_SHRINK = settings(PROFILE, phases=[Phase.explicit, Phase.generate])
 
-# Independent oracle for "this may be done with a read-only key" (MLFLOW_FACTS §2),
+# Independent oracle for "this may be done with a read-only key" (docs/contributing/mlflow-facts.md),
 # deliberately not the gateway's own table.
 READ_ONLY_POST_SUFFIXES = (
     "/experiments/search",
