@@ -23,6 +23,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from mkdocs.plugins import event_priority
+
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 PLACEHOLDER = "FILL-IN"
 MIKE_VERSION_VARIABLE = "MIKE_DOCS_VERSION"  # set by mike while it builds a version
@@ -44,6 +46,7 @@ def placeholder_urls(urls: dict[str, str]) -> list[str]:
     return [name for name, url in urls.items() if PLACEHOLDER in url]
 
 
+@event_priority(100)  # before mike's plugin, which appends the version to site_url
 def on_config(config: Any) -> Any:
     urls = project_urls()
     if not placeholder_urls(urls):
