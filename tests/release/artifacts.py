@@ -30,8 +30,15 @@ def _tracked(root: Path, *paths: str) -> set[str]:
     return set(git("ls-files", "--", *paths, root=root).splitlines())
 
 
-def _forbidden(members: set[str]) -> list[str]:
-    return sorted(m for m in members if any(fnmatch.fnmatch(m, p) for p in FORBIDDEN))
+def _unwanted(members: set[str], tracked: set[str], what: str) -> list[str]:
+    """One line per member that is local data or byte code, or that git does not track."""
+    problems = []
+    for name in sorted(members - tracked):
+        if any(fnmatch.fnmatch(name, pattern) for pattern in FORBIDDEN):
+            problems.append(f"{what} holds {name}")
+        else:
+            problems.append(f"{what} holds {name}, which git does not track")
+    return problems
 
 
 def declared_entry_points(root: Path = ROOT) -> list[tuple[str, str, str]]:
@@ -63,10 +70,7 @@ def sdist_problems(sdist: Path, root: Path = ROOT) -> list[str]:
         for name in sorted(wanted - members)
     ]
     problems += [f"sdist lacks {name}" for name in _ALWAYS_IN_SDIST if name not in members]
-    untracked = members - _tracked(root) - SDIST_GENERATED
-    problems += [f"sdist holds {name}, which git does not track" for name in sorted(untracked)]
-    problems += [f"sdist holds {name}" for name in _forbidden(members)]
-    return problems
+    return problems + _unwanted(members - SDIST_GENERATED, _tracked(root), "sdist")
 
 
 def wheel_problems(wheel: Path, version: str, root: Path = ROOT) -> list[str]:
@@ -79,7 +83,8 @@ def wheel_problems(wheel: Path, version: str, root: Path = ROOT) -> list[str]:
     problems += [
         f"wheel holds {name}, outside hokusai/ and its dist-info" for name in sorted(outside)
     ]
-    problems += [f"wheel holds {name}" for name in _forbidden(members)]
+    in_package = {m for m in members if m.startswith("hokusai/")}
+    problems += _unwanted(in_package, package, "wheel")
     if f"{dist_info}licenses/LICENSE" not in members:
         problems.append(f"wheel lacks {dist_info}licenses/LICENSE")
     with zipfile.ZipFile(wheel) as archive:
