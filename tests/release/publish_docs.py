@@ -4,7 +4,9 @@ mike builds the site (``mkdocs build`` with the project's ``mkdocs.yml``) and co
 it to the local ``gh-pages`` branch under ``<version>/``, with ``versions.json`` at the
 root for Material's version selector. An alias (``latest``) points at the version;
 publishing ``latest`` also makes it the default the site's root redirects to.
-``--push`` pushes ``gh-pages`` to ``origin`` (the release workflow does that).
+``--push`` pushes ``gh-pages`` to ``origin``. The release workflow passes
+``--latest-if-newest`` instead of an alias: ``latest`` moves only when the version is
+the newest release tag, so docs for a patch of an older line do not take it over.
 
 It refuses, saying why, unless:
 
@@ -24,10 +26,13 @@ import sys
 from importlib.metadata import version as installed_version
 from pathlib import Path
 
+from packaging.version import InvalidVersion, Version
+
 from tests.release.project import (
     DIST_NAME,
     ROOT,
     ReleaseError,
+    git,
     head_commit,
     require_real_urls,
     uncommitted_changes,
@@ -43,6 +48,18 @@ def _mike() -> str:
     if not found:
         raise ReleaseError("mike not found: run this through python3 -m nox -s publish-docs")
     return found
+
+
+def newest_release(root: Path = ROOT) -> str | None:
+    """The newest final version among the tags ``vX.Y.Z`` (pre-releases left out)."""
+    versions = []
+    for tag in git("tag", "--list", "v*", root=root).splitlines():
+        try:
+            versions.append(Version(tag.removeprefix("v")))
+        except InvalidVersion:
+            continue
+    final = [v for v in versions if not (v.is_prerelease or v.is_postrelease or v.local)]
+    return str(max(final)) if final else None
 
 
 def check_publishable(version: str, root: Path = ROOT) -> str:
@@ -90,7 +107,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("version", help="the version to publish, e.g. 0.2.0")
     parser.add_argument("alias", nargs="?", help=f"an alias for it, e.g. {DEFAULT_ALIAS}")
     parser.add_argument("--push", action="store_true", help="push gh-pages to origin")
+    parser.add_argument(
+        "--latest-if-newest",
+        action="store_true",
+        help=f"alias {DEFAULT_ALIAS} if the version is the newest release tag, else none",
+    )
     args = parser.parse_args(argv)
+    if args.latest_if_newest:
+        if args.alias:
+            parser.error("give an alias or --latest-if-newest, not both")
+        args.alias = DEFAULT_ALIAS if newest_release() == args.version else None
     try:
         commit = publish(args.version, args.alias, args.push)
     except ReleaseError as refusal:
