@@ -68,16 +68,22 @@ def tag(repo: Path, name: str) -> None:
     _git(repo, "tag", "--annotate", name, "--message", f"Release {name}")
 
 
+def add_changelog_entry(repo: Path, version: str) -> None:
+    """Step 1 of a release in CONTRIBUTING.md: the notes under ``## [Unreleased]`` go
+    into a new ``## [version] - today`` below it; ``## [Unreleased]`` stays, empty."""
+    changelog = repo / "CHANGELOG.md"
+    today = datetime.date.today().isoformat()
+    text = changelog.read_text()
+    changelog.write_text(
+        text.replace("## [Unreleased]\n", f"## [Unreleased]\n\n## [{version}] - {today}\n", 1)
+    )
+
+
 def release(repo: Path, version: str, *, changelog_entry: bool = True) -> str:
-    """Release ``version`` the way CONTRIBUTING.md says: the Unreleased notes become
-    ``## [version] - today`` (unless ``changelog_entry`` is False), commit, tag."""
+    """Release ``version`` the way CONTRIBUTING.md says: the changelog entry (unless
+    ``changelog_entry`` is False), commit, tag."""
     if changelog_entry:
-        changelog = repo / "CHANGELOG.md"
-        today = datetime.date.today().isoformat()
-        text = changelog.read_text()
-        changelog.write_text(
-            text.replace("## [Unreleased]\n", f"## [Unreleased]\n\n## [{version}] - {today}\n", 1)
-        )
+        add_changelog_entry(repo, version)
     head = commit(repo, f"Release {version}")
     tag(repo, f"v{version}")
     return head

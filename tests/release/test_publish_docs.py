@@ -107,11 +107,16 @@ def publish(repo: Path, version: str, packages: Path) -> None:
     target = packages / version  # the tagged package, ahead of this venv's on sys.path
     install = [uv(), "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(repo)]
     subprocess.run(install, check=True, capture_output=True, env=environment())
+    env = environment(PYTHONPATH=str(target))
+    # `hokusai --version` prints `hokusai.__version__`: the version the pages will name.
+    cli = [sys.executable, "-m", "hokusai", "--version"]
+    said = subprocess.run(cli, env=env, capture_output=True, text=True).stdout
+    assert said == f"hokusai, version {version}\n"
     write_record(repo, head(repo), version)
     result = subprocess.run(
         [sys.executable, "-m", "tests.release.publish_docs", version, "latest"],
         cwd=repo,
-        env=environment(PYTHONPATH=str(target)),
+        env=env,
         capture_output=True,
         text=True,
     )
