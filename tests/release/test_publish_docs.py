@@ -10,27 +10,26 @@ own version, and nothing is loaded from any host but the local one.
 
 from __future__ import annotations
 
-import functools
-import http.server
+import io
 import json
 import subprocess
 import sys
 import tarfile
-import threading
-from collections.abc import Iterator
 from importlib.metadata import version as installed_version
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.docs.test_site import CHROMIUM, CHROMIUM_ARGS, _QuietHandler
+from tests.docs import test_site
 from tests.release.project import DIST_NAME, ReleaseError, uv
 from tests.release.publish_docs import check_publishable, newest_release
 from tests.release.record import RECORD
 from tests.release.scratch import commit, environment, release, scratch_repository, tag
 
 HERE = installed_version(DIST_NAME)  # what this venv's pages would say
+CHROMIUM, CHROMIUM_ARGS = test_site.CHROMIUM, test_site.CHROMIUM_ARGS
+site_url = test_site.site_url  # the docs tests' fixture: serves `site` (below) on 127.0.0.1
 
 
 def write_record(repo: Path, commit: str, version: str, failed: tuple[str, ...] = ()) -> None:
@@ -139,10 +138,9 @@ def two_versions(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def served(two_versions: Path) -> Iterator[str]:
-    """The gh-pages branch, checked out and served over HTTP on 127.0.0.1."""
-    tmp_path = two_versions.parent
-    site = tmp_path / "gh-pages"
+def site(two_versions: Path) -> Path:
+    """The gh-pages branch, checked out as a static host would have it."""
+    site = two_versions.parent / "gh-pages"
     site.mkdir()
     archive = subprocess.run(
         ["git", "archive", "--format=tar", "gh-pages"],
@@ -150,14 +148,9 @@ def served(two_versions: Path) -> Iterator[str]:
         capture_output=True,
         check=True,
     ).stdout
-    (tmp_path / "gh-pages.tar").write_bytes(archive)
-    with tarfile.open(tmp_path / "gh-pages.tar") as tar:
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(site, filter="tar")  # keeps mike's `latest` symlink
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
+    return site
 
 
 def test_gh_pages_holds_both_versions_with_latest_as_default(two_versions: Path):
@@ -185,7 +178,7 @@ def test_gh_pages_holds_both_versions_with_latest_as_default(two_versions: Path)
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
-def test_the_selector_switches_versions_and_each_stamp_names_its_own(served: str):
+def test_the_selector_switches_versions_and_each_stamp_names_its_own(site_url: str):
     from playwright.sync_api import sync_playwright
 
     outside: list[str] = []
@@ -208,8 +201,8 @@ def test_the_selector_switches_versions_and_each_stamp_names_its_own(served: str
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda error: errors.append(str(error)))
 
-        page.goto(served)  # the root redirects to the default, latest
-        page.wait_for_url(f"{served}latest/")
+        page.goto(site_url)  # the root redirects to the default, latest
+        page.wait_for_url(f"{site_url}latest/")
         stamp = page.locator(".verified-with")
         assert "hokusai-ml-platform 0.3.0," in stamp.inner_text()
         assert "New in 0.3.0." in page.locator("article").inner_text()
@@ -217,18 +210,18 @@ def test_the_selector_switches_versions_and_each_stamp_names_its_own(served: str
         assert current.inner_text() == "0.3.0latest"
         assert current.locator(".md-version__alias").inner_text() == "latest"
 
-        page.goto(f"{served}latest/install/")
+        page.goto(f"{site_url}latest/install/")
         page.locator(".md-version").hover()
         page.locator(".md-version__link", has_text="0.2.0").click()
-        page.wait_for_url(f"{served}0.2.0/install/")
+        page.wait_for_url(f"{site_url}0.2.0/install/")
         assert "hokusai-ml-platform 0.2.0," in stamp.inner_text()
         assert current.inner_text() == "0.2.0"
 
-        page.goto(f"{served}0.2.0/")
+        page.goto(f"{site_url}0.2.0/")
         assert "New in 0.3.0." not in page.locator("article").inner_text()
         page.locator(".md-version").hover()
         page.locator(".md-version__link", has_text="0.3.0").click()
-        page.wait_for_url(f"{served}0.3.0/")
+        page.wait_for_url(f"{site_url}0.3.0/")
         assert "hokusai-ml-platform 0.3.0," in stamp.inner_text()
         browser.close()
     assert not outside, f"the site loaded from other hosts: {outside}"
