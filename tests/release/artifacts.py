@@ -31,12 +31,13 @@ def _tracked(root: Path, *paths: str) -> set[str]:
 
 
 def _unwanted(members: set[str], tracked: set[str], what: str) -> list[str]:
-    """One line per member that is local data or byte code, or that git does not track."""
+    """One line per member that is local data or byte code (even if committed by
+    mistake), or that git does not track."""
     problems = []
-    for name in sorted(members - tracked):
+    for name in sorted(members):
         if any(fnmatch.fnmatch(name, pattern) for pattern in FORBIDDEN):
             problems.append(f"{what} holds {name}")
-        else:
+        elif name not in tracked:
             problems.append(f"{what} holds {name}, which git does not track")
     return problems
 
