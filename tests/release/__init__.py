@@ -7,6 +7,7 @@
 * :mod:`tests.release.build` - ``nox -s build``: all of the above, in order.
 * :mod:`tests.release.record` - the verified-run record that publishing requires.
 * :mod:`tests.release.publish_docs` - ``nox -s publish-docs``: mike onto ``gh-pages``.
+* :mod:`tests.release.scratch` - scratch repositories the tests tag and release in.
 
 Each runs as ``python -m tests.release.<name>`` from the root of a checkout (the nox
 sessions do that), and acts on that checkout.
