@@ -56,7 +56,7 @@ def cli_reference() -> str:
 
 
 def environment_reference() -> str:
-    from hokusai._translate import BOUNDED_RETRIES
+    from hokusai._retries import BOUNDED_RETRIES
     from hokusai.config import SDK_ENVIRONMENT_VARIABLES
     from hokusai.gateway.settings import GatewaySettings
 
@@ -74,8 +74,9 @@ def environment_reference() -> str:
         )
     for name, value in BOUNDED_RETRIES.items():
         rows.append(
-            f"| `{name}` | SDK (MLflow client) | MLflow's own setting; the SDK sets this default "
-            f"unless you set it. | `{value}` |"
+            f"| `{name}` | SDK (MLflow client) | MLflow's own setting; unless you set it, the "
+            f"SDK's requests (and plain `mlflow` requests carrying a Hokusai key) use this "
+            f"value. | `{value}` |"
         )
     return "\n".join(rows) + "\n"
 

@@ -7,15 +7,13 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from hokusai._translate import bound_retries, translated_errors
-from hokusai.auth import using_api_key
-from hokusai.config import Setting, resolve_api_key, resolve_tracking_uri
+from hokusai._client import RegistryClient
 from hokusai.core import validation as check
 
 DEFAULT_EXPERIMENT = "hokusai"
 
 
-class ExperimentManager:
+class ExperimentManager(RegistryClient):
     """Runs of one MLflow experiment in the Hokusai registry.
 
     Configuration follows the same precedence rule as :class:`~hokusai.ModelRegistry`
@@ -41,37 +39,9 @@ class ExperimentManager:
         tracking_uri: str | None = None,
         api_key: str | None = None,
     ) -> None:
-        from mlflow import MlflowClient
-
         self.experiment_name = check.check_name(experiment_name, "experiment_name")
-        self._tracking_uri: Setting = resolve_tracking_uri(tracking_uri)
-        self._api_key: Setting | None = resolve_api_key(api_key)
-        bound_retries()
-        self._client = MlflowClient(tracking_uri=self.tracking_uri)
+        super().__init__(tracking_uri, api_key)
         self._experiment_id: str | None = None
-
-    @property
-    def tracking_uri(self) -> str:
-        """The registry URL this object talks to."""
-        return self._tracking_uri.value
-
-    @property
-    def client(self) -> Any:
-        """The underlying ``mlflow.MlflowClient`` (same URI); use it inside :meth:`session`."""
-        return self._client
-
-    @contextlib.contextmanager
-    def session(self) -> Iterator[None]:
-        """Send this manager's API key and translate errors for calls inside the block.
-
-        Example::
-
-            with manager.session():
-                manager.client.log_metric(run_id, "accuracy", 0.9)
-        """
-        key = self._api_key.value if self._api_key else None
-        with using_api_key(key), translated_errors(self._tracking_uri, self._api_key):
-            yield
 
     @property
     def experiment_id(self) -> str:
@@ -122,7 +92,7 @@ class ExperimentManager:
             )
         status = "FINISHED"
         try:
-            with using_api_key(self._api_key.value if self._api_key else None):
+            with self._connected():
                 yield run
         except BaseException:
             status = "FAILED"
