@@ -5,14 +5,19 @@ the retry policy, and errors that say what to do (base of ``ModelRegistry`` and
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from typing import Any
 
 from hokusai import _retries
+from hokusai._legacy_reads import deprecated
 from hokusai._translate import translate, translated_errors
 from hokusai.auth import using_api_key
 from hokusai.config import Setting, resolve_api_key, resolve_tracking_uri
 from hokusai.errors import HokusaiError
+
+# Variables of old guides that switched the old SDK into a silent mock: this one has none.
+OLD_MOCK_VARIABLES = ("HOKUSAI_MOCK_MODE", "HOKUSAI_OPTIONAL_MLFLOW")
 
 
 class RegistryClient:
@@ -39,6 +44,13 @@ class RegistryClient:
         self._tracking_uri: Setting = resolve_tracking_uri(tracking_uri)
         self._api_key: Setting | None = resolve_api_key(api_key)
         self._retry_policy = _retries.RetryPolicy.from_environment()
+        for name in OLD_MOCK_VARIABLES:
+            if os.environ.get(name):
+                deprecated(
+                    f"{name} is set, but this SDK has no mock or offline mode: it talks to "
+                    f"{self.tracking_uri} and raises a HokusaiError saying why when that fails. "
+                    f"Unset {name}."
+                )
         _retries.install()
         self._client = MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri)
 

@@ -148,9 +148,26 @@ class UnsupportedImportError(HokusaiError, ImportError):
     """A name imported from a module of an old guide; the message names the right import.
 
     Examples:
-        >>> from hokusai.errors import UnsupportedImportError
-        >>> issubclass(UnsupportedImportError, ImportError)
-        True
+        >>> try:
+        ...     from hokusai import setup
+        ... except ImportError as error:
+        ...     print(type(error).__name__, str(error)[:37])
+        UnsupportedImportError hokusai.setup is not part of this SDK
+    """
+
+
+class UnsupportedModuleError(UnsupportedImportError, ModuleNotFoundError):
+    """A module of an old guide that this SDK does not have; the message says what to use.
+
+    A ``ModuleNotFoundError``, so tools that skip missing modules (``pytest.importorskip``)
+    treat it as one.
+
+    Examples:
+        >>> try:
+        ...     import hokusai.core.ab_testing
+        ... except ModuleNotFoundError as error:
+        ...     print(type(error).__name__, error.name)
+        UnsupportedModuleError hokusai.core.ab_testing
     """
 
 
@@ -166,5 +183,6 @@ __all__ = [
     "RegistryUnavailableError",
     "UnsupportedCallError",
     "UnsupportedImportError",
+    "UnsupportedModuleError",
     "ValidationError",
 ]

@@ -10,7 +10,8 @@ from hokusai._client import RegistryClient
 from hokusai.core import _lineage as lineage
 from hokusai.core import _versions as mv
 from hokusai.core import validation as check
-from hokusai.core._compat import legacy_keywords, unsupported_method
+from hokusai.core._compat import OLD_METHODS, legacy_baseline, legacy_keywords, unsupported
+from hokusai.core._upload import UPLOAD_EXPERIMENT
 from hokusai.core.results import (
     ROLE_BASELINE,
     ROLE_TOKENIZED,
@@ -47,7 +48,7 @@ class ModelRegistry(RegistryClient):
 
     def __getattr__(self, name: str) -> Any:
         # Only called for missing attributes: name the right method for old-guide calls.
-        raise unsupported_method(type(self).__name__, name)
+        raise unsupported(type(self).__name__, name, OLD_METHODS)
 
     @legacy_keywords
     def register_tokenized_model(
@@ -94,6 +95,7 @@ class ModelRegistry(RegistryClient):
         tags = self._tags(additional_tags, token_id, metric_name, baseline, ROLE_TOKENIZED)
         return self._register(model_uri, model_name, token_id, ROLE_TOKENIZED, tags)
 
+    @legacy_baseline
     @legacy_keywords
     def register_baseline(
         self,
@@ -342,7 +344,7 @@ class ModelRegistry(RegistryClient):
     def upload_model_directory(
         self,
         model_path: str | Path,
-        experiment_name: str = "hokusai-uploads",
+        experiment_name: str = UPLOAD_EXPERIMENT,
         progress: Callable[[str, int, int], None] | None = None,
     ) -> str:
         """Upload a local MLflow model directory as a logged model; returns ``models:/m-…``.

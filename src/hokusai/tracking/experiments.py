@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from hokusai._client import RegistryClient
+from hokusai._legacy_reads import deprecated
 from hokusai.core import validation as check
+from hokusai.tracking._compat import OLD_MANAGER_METHODS, manager_arguments, unsupported
 
 DEFAULT_EXPERIMENT = "hokusai"
 
@@ -38,10 +40,33 @@ class ExperimentManager(RegistryClient):
         experiment_name: str = DEFAULT_EXPERIMENT,
         tracking_uri: str | None = None,
         api_key: str | None = None,
+        **old_keywords: Any,
     ) -> None:
-        self.experiment_name = check.check_name(experiment_name, "experiment_name")
+        # Old guides: ExperimentManager(registry), registry=..., mlflow_tracking_uri=...
+        experiment_name, tracking_uri, api_key = manager_arguments(
+            experiment_name, tracking_uri, api_key, old_keywords
+        )
+        name = DEFAULT_EXPERIMENT if experiment_name is None else experiment_name
+        self.experiment_name = check.check_name(name, "experiment_name")
         super().__init__(tracking_uri, api_key)
         self._experiment_id: str | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called for missing attributes: name what to do for old-guide calls.
+        raise unsupported(type(self).__name__, name, OLD_MANAGER_METHODS)
+
+    def start_experiment(self, experiment_name: str) -> contextlib.AbstractContextManager[Any]:
+        """Old guides' ``with manager.start_experiment(name):`` — a run in experiment ``name``.
+
+        Deprecated: use ``ExperimentManager(name).start_run()``.
+        """
+        check.check_name(experiment_name, "experiment_name")
+        deprecated(
+            f"manager.start_experiment({experiment_name!r}) is deprecated: use "
+            f"ExperimentManager({experiment_name!r}).start_run()."
+        )
+        other = ExperimentManager(experiment_name, self.tracking_uri, self._api_key_value)
+        return other.start_run()
 
     @property
     def experiment_id(self) -> str:
