@@ -4,7 +4,9 @@ A page asks for one with an HTML comment on a line of its own:
 
 * ``<!-- generated: cli -->`` — every ``hokusai`` command, from the click objects;
 * ``<!-- generated: environment -->`` — every environment variable, from
-  :mod:`hokusai.config`, the gateway settings module and the CLI options.
+  :mod:`hokusai.config`, the gateway settings module and the CLI options;
+* ``<!-- generated: old-guide -->`` — the old guide's call shapes and what each does now
+  (:mod:`old_guide`, next to this file).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import re
 
 import click
+from old_guide import old_guide_table  # mkdocs puts this folder on sys.path while loading hooks
 
 GENERATED = re.compile(r"^<!--\s*generated:\s*(?P<name>[\w-]+)\s*-->[ \t]*$", re.M)
 
@@ -81,7 +84,11 @@ def environment_reference() -> str:
     return "\n".join(rows) + "\n"
 
 
-SECTIONS = {"cli": cli_reference, "environment": environment_reference}
+SECTIONS = {
+    "cli": cli_reference,
+    "environment": environment_reference,
+    "old-guide": old_guide_table,
+}
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
