@@ -106,7 +106,11 @@ OLD_MODULES = {
 }
 # Old modules that are built, so that their names that moved still import; and the
 # packages above old modules (hokusai.utils…), so that those get their own message.
-ALIAS_MODULES = ("hokusai.evaluation", "hokusai.evaluation.deltaone_evaluator", "hokusai.services")
+ALIAS_MODULES: tuple[str, ...] = (
+    "hokusai.evaluation",
+    "hokusai.evaluation.deltaone_evaluator",
+    "hokusai.services",
+)
 ALIAS_MODULES += ("hokusai.exceptions",)
 ALIAS_MODULES += tuple(
     sorted(
@@ -118,10 +122,13 @@ ALIAS_MODULES += tuple(
 _REGISTRY = ("hokusai", "ModelRegistry")
 _TRACKING = "hokusai.tracking"
 _ERRORS = "hokusai.errors"
-_SDK = {"ModelRegistry": _REGISTRY, "TokenizedModel": ("hokusai", "TokenizedModel")}
+_SDK: dict[str, tuple[str, ...]] = {
+    "ModelRegistry": _REGISTRY,
+    "TokenizedModel": ("hokusai", "TokenizedModel"),
+}
 _SDK |= {n: (_TRACKING, n) for n in ("ExperimentManager", "PerformanceTracker")}
 _SDK |= {n: (_TRACKING, n) for n in ("ImprovementResult", "Attestation")}
-_OLD_ERRORS = {
+_OLD_ERRORS: dict[str, tuple[str, ...]] = {
     "HokusaiException": (_ERRORS, "HokusaiError"),
     "MLflowConnectionError": (_ERRORS, "RegistryUnavailableError"),
     "MLflowAuthenticationError": (_ERRORS, "AuthenticationError"),
@@ -130,13 +137,13 @@ _OLD_ERRORS = {
 }
 _DETECT = ("hokusai._legacy_deltaone", "detect_delta_one")
 _DETECT_NOW = "PerformanceTracker().detect_delta_one(model_name) from hokusai.tracking"
-_DELTAONE = {
+_DELTAONE: dict[str, tuple[str, ...]] = {
     "detect_delta_one": (*_DETECT, _DETECT_NOW),
     "detect_delta_one_detailed": (*_DETECT, _DETECT_NOW),
     "DeltaOneResult": (_TRACKING, "DeltaOneResult"),
 }
 # Module → old name → (module, name[, how to write it now]): these work, with a warning.
-MOVED = {
+MOVED: dict[str, dict[str, tuple[str, ...]]] = {
     "hokusai": _OLD_ERRORS,
     "hokusai.exceptions": _OLD_ERRORS,
     "hokusai.services": _SDK,
@@ -144,7 +151,10 @@ MOVED = {
     "hokusai.evaluation.deltaone_evaluator": _DELTAONE,
 }
 _SETUP_NAMES = ("init", "setup", "configure", "setup_mlflow_auth", "HokusaiAuth")
-_CORE_GONE = {"ModelVersionManager": "versions", "HokusaiModel": "models"}
+_CORE_GONE: dict[str, str] = {
+    "ModelVersionManager": "versions",
+    "HokusaiModel": "models",
+}
 _CORE_GONE |= {"ModelFactory": "models", "ModelType": "models"}
 _CORE_GONE |= {"HokusaiInferencePipeline": "inference", "ModelTrafficRouter": "ab_testing"}
 _CONFIG_GONE = dict.fromkeys(("setup_mlflow_auth", "setup_mlflow", "MLflowAuthConfig"), "setup")
@@ -153,7 +163,7 @@ _CONFIG_GONE |= dict.fromkeys(
 )
 _CONFIG_GONE |= {"ensure_mlflow_configured": "status"}
 # Module → old name → capability: these are gone; the error says what to use.
-GONE = {
+GONE: dict[str, dict[str, str]] = {
     "hokusai": {**dict.fromkeys(_SETUP_NAMES, "setup"), **_CORE_GONE, "HokusaiClient": "data"},
     "hokusai.core": _CORE_GONE,
     "hokusai.tracking": {"MLflowClient": "tracking"},

@@ -11,7 +11,8 @@ from __future__ import annotations
 import sys
 import warnings
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from types import FrameType
+from typing import Any, ClassVar, cast
 
 _MISSING = object()
 
@@ -27,7 +28,7 @@ def deprecated(message: str) -> None:
         >>> caught[0].category.__name__, str(caught[0].message)
         ('DeprecationWarning', 'old spelling')
     """
-    depth, frame = 1, sys._getframe(1)
+    depth, frame = 1, cast("FrameType | None", sys._getframe(1))
     while frame is not None and str(frame.f_globals.get("__name__")).partition(".")[0] == "hokusai":
         depth, frame = depth + 1, frame.f_back
     warnings.warn(message, DeprecationWarning, stacklevel=depth + 1)

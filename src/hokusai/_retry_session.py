@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
+from urllib3 import BaseHTTPResponse
+from urllib3.connectionpool import ConnectionPool
 from urllib3.util import Retry
 
 logger = logging.getLogger("hokusai")
@@ -29,9 +32,15 @@ class AnnouncingRetry(Retry):
     """
 
     def increment(
-        self, method: str | None = None, url: str | None = None, *args: Any, **kwargs: Any
-    ) -> Retry:
-        retry = super().increment(method, url, *args, **kwargs)
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Self:
+        retry = super().increment(method, url, response, error, _pool, _stacktrace)
         last = retry.history[-1] if retry.history else None
         if last is not None and last.redirect_location is None:
             reason = f"HTTP {last.status}" if last.status else type(last.error).__name__

@@ -153,7 +153,8 @@ def is_old_baseline_call(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
 
 def _benchmark_from_metadata(metadata: dict[str, Any]) -> tuple[str, float, dict[str, Any]]:
     """The one number in ``metadata`` (or in its ``metrics`` dict) and the rest."""
-    nested = metadata.get("metrics") if isinstance(metadata.get("metrics"), dict) else {}
+    candidate = metadata.get("metrics")
+    nested: dict[str, Any] = candidate if isinstance(candidate, dict) else {}
     numbers = {
         key: value
         for key, value in [*metadata.items(), *nested.items()]

@@ -198,7 +198,7 @@ def detect_in_registry(
     )
 
 
-def _number(value: object) -> object:
+def _number(value: object) -> Any:
     try:
         return float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):

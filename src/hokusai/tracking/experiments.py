@@ -125,9 +125,8 @@ class ExperimentManager(RegistryClient):
         finally:
             with self.session():
                 # End exactly our run, even if the block left a child run active.
-                while (
-                    mlflow.active_run() is not None
-                    and mlflow.active_run().info.run_id != run.info.run_id
+                while (active := mlflow.active_run()) is not None and (
+                    active.info.run_id != run.info.run_id
                 ):
                     mlflow.end_run(status=status)
                 mlflow.end_run(status=status)
