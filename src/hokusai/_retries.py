@@ -3,10 +3,10 @@
 MLflow's client retries HTTP 408, 429, 5xx and connection errors silently, by default
 7 times with exponential backoff: a registry answering 503 makes one call hang for
 about four minutes (247 s measured with MLflow 3.17; docs/contributing/mlflow-facts.md)
-and the registry's message is never shown. Requests made for the SDK make at most 3 attempts, about a second apart
-(:data:`BOUNDED_RETRIES`), wait at most 30 s for an answer, and log a warning on the
-``hokusai`` logger before each retry. A user's own ``MLFLOW_HTTP_REQUEST_*`` variables
-win. Nothing here reads or writes ``os.environ`` beyond reading those variables.
+and the registry's message is never shown. Requests made for the SDK make at most 3
+attempts, about a second apart (:data:`BOUNDED_RETRIES`), wait at most 30 s for an
+answer, and log a warning on the ``hokusai`` logger before each retry. A user's own
+``MLFLOW_HTTP_REQUEST_*`` variables win. ``os.environ`` is only read, never written.
 
 How it is wired (MLflow 3.x): every tracking, model-registry and artifact request of
 MLflow's Python client goes through ``mlflow.utils.rest_utils.http_request``, which
