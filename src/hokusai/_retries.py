@@ -118,9 +118,9 @@ def using_policy(policy: RetryPolicy) -> Iterator[None]:
 
     Examples:
         >>> with using_policy(RetryPolicy(1, 0.0, 5.0)):
-        ...     active_policy().max_retries
+        ...     policy_for(headers=None).max_retries
         1
-        >>> active_policy() is None
+        >>> policy_for(headers=None) is None
         True
     """
     install()
@@ -129,11 +129,6 @@ def using_policy(policy: RetryPolicy) -> Iterator[None]:
         yield
     finally:
         _active.reset(token)
-
-
-def active_policy() -> RetryPolicy | None:
-    """The policy set by the innermost :func:`using_policy` of this context, if any."""
-    return _active.get()
 
 
 def policy_for(headers: Mapping[str, str] | None) -> RetryPolicy | None:
