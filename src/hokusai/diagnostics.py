@@ -82,7 +82,7 @@ def _versions() -> Check:
 
 
 def _retries() -> Check:
-    from hokusai._translate import BOUNDED_RETRIES
+    from hokusai._retries import BOUNDED_RETRIES
 
     shown = []
     for name, default in BOUNDED_RETRIES.items():
@@ -94,7 +94,8 @@ def _retries() -> Check:
     return Check(
         "client retries",
         INFO,
-        ", ".join(shown) + "; plain mlflow without the SDK retries a 503 silently for ~4 min",
+        ", ".join(shown)
+        + "; MLflow requests without a Hokusai key retry a 503 silently for ~4 min",
     )
 
 
