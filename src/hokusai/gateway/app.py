@@ -165,10 +165,6 @@ class Gateway:
             return f"key store not reachable: {type(exc).__name__}"
         return "ok"
 
-    async def ready(self) -> bool:
-        """True when MLflow answers and the key store is open."""
-        return all(v == "ok" for v in (await self.checks()).values())
-
 
 def create_app(settings: GatewaySettings | None = None, store: KeyStore | None = None) -> Gateway:
     """Build the gateway from settings (``HOKUSAI_GATEWAY_*`` variables when not given)."""
