@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from hokusai.gateway.auth import MISSING
+from hokusai.gateway.credentials import MISSING
 from hokusai.gateway.keys import KeyStore
 from hokusai.local import MlflowServer
 from tests.integration.gateway_harness import FakeMlflow, InProcessGateway, request

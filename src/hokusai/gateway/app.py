@@ -5,7 +5,7 @@ A request to ``/api/mlflow/api/2.0/mlflow/runs/get?run_id=1`` goes through:
 1. :mod:`~hokusai.gateway.paths`: mount prefix split off, raw path checked for
    traversal tricks;
 2. :mod:`~hokusai.gateway.routes`: must be an MLflow API route for that method;
-3. :mod:`~hokusai.gateway.auth`: one well-formed key, valid in the
+3. :mod:`~hokusai.gateway.credentials`: one well-formed key, valid in the
    :mod:`~hokusai.gateway.keys` store, with the scope the route needs;
 4. :mod:`~hokusai.gateway.proxy`: forwarded (credentials removed, key id added)
    and streamed back.
@@ -13,7 +13,7 @@ A request to ``/api/mlflow/api/2.0/mlflow/runs/get?run_id=1`` goes through:
 Steps 1-3 are :meth:`hokusai.gateway.rules.Rules.decide`, the one implementation of
 the rules, shared with the in-process mode (:mod:`~hokusai.gateway.mlflow_app`).
 
-Every refusal is MLflow-shaped JSON (:mod:`~hokusai.gateway.errors`); every request
+Every refusal is MLflow-shaped JSON (:mod:`~hokusai.gateway.responses`); every request
 is counted (:mod:`~hokusai.gateway.metrics`) and logged
 (:mod:`~hokusai.gateway.access_log`).
 """
@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import time
 
-from hokusai.gateway.errors import send_error, send_json
 from hokusai.gateway.exchange import Exchange, send_metrics
 from hokusai.gateway.keys import KeyStore
 from hokusai.gateway.metrics import Metrics
@@ -36,6 +35,7 @@ from hokusai.gateway.proxy import (
     UpstreamError,
     has_body,
 )
+from hokusai.gateway.responses import send_error, send_json
 from hokusai.gateway.routes import RouteTable, load_table
 from hokusai.gateway.rules import OPERATIONS, Refusal, Rules, request_id
 from hokusai.gateway.settings import GatewaySettings

@@ -42,13 +42,13 @@ import sys
 import time
 
 from hokusai.gateway import access_log
-from hokusai.gateway.auth import CREDENTIAL_HEADERS
-from hokusai.gateway.errors import send_json
+from hokusai.gateway.credentials import CREDENTIAL_HEADERS
 from hokusai.gateway.exchange import Exchange, send_metrics
 from hokusai.gateway.keys import KeyStore
 from hokusai.gateway.metrics import Metrics
 from hokusai.gateway.paths import strip_query_key
 from hokusai.gateway.proxy import ESSENTIAL
+from hokusai.gateway.responses import send_json
 from hokusai.gateway.routes import RouteTable, load_table
 from hokusai.gateway.rules import OPERATIONS, Refusal, Rules, request_id
 from hokusai.gateway.settings import GatewaySettings

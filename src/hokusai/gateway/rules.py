@@ -14,7 +14,7 @@ The checks, in order: header size; a mount prefix (``/api/mlflow``, ``/mlflow`` 
 none) followed by ``/api/``; no traversal tricks in the raw path
 (:mod:`~hokusai.gateway.paths`); an MLflow API route for this method
 (:mod:`~hokusai.gateway.routes`); one well-formed key, known, not revoked or expired,
-with the scope the route needs (:mod:`~hokusai.gateway.auth`,
+with the scope the route needs (:mod:`~hokusai.gateway.credentials`,
 :mod:`~hokusai.gateway.keys`). The key lookup is the only I/O: a local SQLite read
 runs inline, any other store in a worker thread.
 """
@@ -30,11 +30,17 @@ from random import getrandbits
 
 import sqlalchemy.exc
 
-from hokusai.gateway.auth import Credential, CredentialError, authorize, check_key, find_credentials
-from hokusai.gateway.errors import STATUS_FOR_CODE, send_error
+from hokusai.gateway.credentials import (
+    Credential,
+    CredentialError,
+    authorize,
+    check_key,
+    find_credentials,
+)
 from hokusai.gateway.keys import ApiKey, KeyStore
 from hokusai.gateway.metrics import UNMATCHED
 from hokusai.gateway.paths import UnsafePath, check_raw_path, split_mount, strip_query_key
+from hokusai.gateway.responses import STATUS_FOR_CODE, send_error
 from hokusai.gateway.routes import RouteTable
 from hokusai.gateway.types import Send
 
