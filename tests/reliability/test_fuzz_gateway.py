@@ -117,7 +117,7 @@ def stack(tmp_path_factory):
     secrets["unknown"] = "hk_live_" + "Z" * 32  # well-formed, never stored
     with captured_logs() as logs:
         yield Stack(loop, echo, app, logs, secrets, ids)
-    loop.run_until_complete(app.upstream.close())
+    loop.run_until_complete(app.inner.close())
     loop.run_until_complete(echo.close())
     app.store.close()
     loop.close()

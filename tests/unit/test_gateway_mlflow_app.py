@@ -14,7 +14,8 @@ import json
 import pytest
 
 from hokusai.gateway.keys import KeyStore
-from hokusai.gateway.mlflow_app import NOT_UVICORN, InProcessGateway, create_app
+from hokusai.gateway.core import Gateway
+from hokusai.gateway.mlflow_app import NOT_UVICORN, create_app
 from hokusai.gateway.settings import GatewaySettings
 
 GET = "/api/2.0/mlflow/runs/get"
@@ -51,7 +52,7 @@ def inner():
 def app(inner, store, monkeypatch):
     for name in ("HOKUSAI_GATEWAY_REMOVE_HEADERS", "HOKUSAI_GATEWAY_FORWARD_HEADERS"):
         monkeypatch.delenv(name, raising=False)
-    return InProcessGateway(inner, GatewaySettings(db_url=store.url, access_log=False), store)
+    return Gateway(inner, GatewaySettings(db_url=store.url, access_log=False), store)
 
 
 def call(app, path: str, query: bytes = b"", headers=(), method: str = "GET"):
