@@ -98,7 +98,7 @@ class HeaderPolicy:
         """The client's request id when well-formed, else a new one (32 hex digits).
 
         Examples:
-            >>> policy = HeaderPolicy(GatewaySettings())
+            >>> policy = HeaderPolicy(GatewaySettings.model_construct())  # the defaults
             >>> policy.request_id([(b"x-request-id", b"client-42")])
             'client-42'
             >>> len(policy.request_id([(b"x-request-id", b"not one")]))
@@ -118,7 +118,7 @@ class HeaderPolicy:
         """The request headers as MLflow may see them, the gateway's own added last.
 
         Examples:
-            >>> policy = HeaderPolicy(GatewaySettings())
+            >>> policy = HeaderPolicy(GatewaySettings.model_construct())  # the defaults
             >>> policy.for_mlflow(
             ...     [(b"x-api-key", b"hk_test_x"), (b"accept", b"*/*"), (b"x-hokusai-key-id", b"forged")],
             ...     "key_1", "req-1",
