@@ -16,7 +16,7 @@ import textwrap
 from pathlib import Path
 
 from tests.support.client import request
-from tests.support.memory import PeakRss
+from tests.support.processes import PeakRss
 
 MiB = 1 << 20
 SIZE = 200 * MiB

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from pathlib import Path
 
 import pytest
 
@@ -18,6 +17,7 @@ from hokusai.local import free_port
 from tests.integration.gateway_serve import ServedGateway
 from tests.support.client import request
 from tests.support.fake_mlflow import FakeMlflow
+from tests.support.processes import mlflow_url_of
 
 SEARCH = "/api/2.0/mlflow/experiments/search?max_results=1"
 REQUESTS = re.compile(
@@ -25,16 +25,6 @@ REQUESTS = re.compile(
     r'route="/api/2.0/mlflow/experiments/search",status="200"\} (\S+)$',
     re.MULTILINE,
 )
-
-
-def mlflow_url_of(registry_pid: int) -> str:
-    """The URL of the ``mlflow server`` child of a ``hokusai local up`` process."""
-    children = Path(f"/proc/{registry_pid}/task/{registry_pid}/children").read_text().split()
-    for child in children:
-        argv = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
-        if b"mlflow" in argv and b"--port" in argv:
-            return f"http://127.0.0.1:{argv[argv.index(b'--port') + 1].decode()}"
-    raise RuntimeError(f"no mlflow server among the children of {registry_pid}")
 
 
 @pytest.fixture(scope="module")

@@ -7,5 +7,5 @@
 - :mod:`tests.support.fake_mlflow`: the one fake MLflow, recording what it receives;
 - :mod:`tests.support.client`: a blocking HTTP client that sends exactly what it is
   given, and an ASGI call without a server;
-- :mod:`tests.support.memory`: a process's resident memory, sampled.
+- :mod:`tests.support.processes`: resident memory, sampled; the MLflow child of a registry.
 """

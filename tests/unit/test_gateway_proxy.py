@@ -17,7 +17,7 @@ import pytest
 from hokusai.gateway.access_log import ACCESS_LOGGER, JsonFormatter
 from tests.support.client import request
 from tests.support.fake_mlflow import FakeMlflow
-from tests.support.memory import PeakRss
+from tests.support.processes import PeakRss
 from tests.support.servers import ThreadedGateway
 
 RUNS_GET = "/api/2.0/mlflow/runs/get"

@@ -1,4 +1,5 @@
-"""Resident memory of a process (Linux ``/proc``), sampled while something runs."""
+"""Other processes as Linux ``/proc`` shows them: resident memory, sampled while
+something runs, and the MLflow child of a ``hokusai local up``."""
 
 from __future__ import annotations
 
@@ -39,3 +40,13 @@ class PeakRss:
     @property
     def growth(self) -> int:
         return self.peak - self.start
+
+
+def mlflow_url_of(registry_pid: int) -> str:
+    """The URL of the ``mlflow server`` child of a ``hokusai local up`` process."""
+    children = Path(f"/proc/{registry_pid}/task/{registry_pid}/children").read_text().split()
+    for child in children:
+        argv = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+        if b"mlflow" in argv and b"--port" in argv:
+            return f"http://127.0.0.1:{argv[argv.index(b'--port') + 1].decode()}"
+    raise RuntimeError(f"no mlflow server among the children of {registry_pid}")
