@@ -46,7 +46,9 @@ def headers(lines: str) -> list[tuple[bytes, bytes]]:
 
 def test_the_request_line_and_host_are_mlflows():
     origin = Origin.from_url("http://mlflow.internal:5001/base/")
-    head, chunked = request_head(origin, "GET", b"/api/2.0/mlflow/runs/get?run_id=1", [], False)
+    _, head, announced, chunked = request_head(
+        origin, "GET", b"/api/2.0/mlflow/runs/get?run_id=1", []
+    )
     request, body, ended = parse(head)
     assert (request.method, request.target, request.http_version) == (
         b"GET",
@@ -54,7 +56,7 @@ def test_the_request_line_and_host_are_mlflows():
         b"1.1",
     )
     assert list(request.headers) == [(b"host", b"mlflow.internal:5001")]
-    assert (body, ended, chunked) == (b"", True, False)
+    assert (body, ended, announced, chunked) == (b"", True, False, False)
 
 
 def test_hop_by_hop_credentials_host_and_expect_are_dropped_the_rest_kept_in_order():
@@ -75,7 +77,7 @@ def test_hop_by_hop_credentials_host_and_expect_are_dropped_the_rest_kept_in_ord
         x-hokusai-key-id: key_1
         """
     )
-    head, _ = request_head(ORIGIN, "GET", b"/x", sent, False)
+    head = request_head(ORIGIN, "GET", b"/x", sent).head
     request, _, _ = parse(head)
     assert list(request.headers) == [
         (b"host", b"127.0.0.1:5001"),
@@ -88,7 +90,7 @@ def test_hop_by_hop_credentials_host_and_expect_are_dropped_the_rest_kept_in_ord
 def test_credentials_in_mlflow_url_are_sent_as_basic_auth_never_the_clients():
     origin = Origin.from_url("http://user:p%40ss@127.0.0.1:5001")
     sent = [(b"authorization", b"Bearer hk_live_secret")]
-    request, _, _ = parse(request_head(origin, "GET", b"/x", sent, False)[0])
+    request, _, _ = parse(request_head(origin, "GET", b"/x", sent).head)
     assert list(request.headers) == [
         (b"host", b"127.0.0.1:5001"),
         (b"authorization", b"Basic dXNlcjpwQHNz"),  # base64("user:p@ss")
@@ -98,26 +100,26 @@ def test_credentials_in_mlflow_url_are_sent_as_basic_auth_never_the_clients():
 
 def test_a_body_with_a_length_keeps_it():
     sent = [(b"content-type", b"application/json"), (b"content-length", b"6")]
-    head, chunked = request_head(ORIGIN, "PUT", b"/x", sent, True)
+    _, head, announced, chunked = request_head(ORIGIN, "PUT", b"/x", sent)
     request, body, ended = parse(head + b"abcdef")
-    assert not chunked and (body, ended) == (b"abcdef", True)
+    assert announced and not chunked and (body, ended) == (b"abcdef", True)
     assert (b"content-length", b"6") in list(request.headers)
     assert all(name != b"transfer-encoding" for name, _ in request.headers)
 
 
 def test_a_body_without_a_length_goes_chunked_and_decodes_whole():
     sent = [(b"transfer-encoding", b"chunked"), (b"content-type", b"application/octet-stream")]
-    head, chunked = request_head(ORIGIN, "POST", b"/x", sent, True)
+    _, head, announced, chunked = request_head(ORIGIN, "POST", b"/x", sent)
     pieces = [b"abc", b"", b"x" * 70_000, b"defg"]
     framed = b"".join(chunk(p, last=i == len(pieces) - 1) for i, p in enumerate(pieces))
     request, body, ended = parse(head + framed)
-    assert chunked and (body, ended) == (b"".join(pieces), True)
+    assert announced and chunked and (body, ended) == (b"".join(pieces), True)
     assert [v for n, v in request.headers if n == b"transfer-encoding"] == [b"chunked"]
 
 
 def test_a_bodyless_write_says_length_zero_and_a_get_says_nothing():
-    post, _ = request_head(ORIGIN, "POST", b"/x", [], False)
-    get, _ = request_head(ORIGIN, "GET", b"/x", [], False)
+    post = request_head(ORIGIN, "POST", b"/x", [(b"content-length", b"0")]).head
+    get = request_head(ORIGIN, "GET", b"/x", []).head
     post_request, _, post_ended = parse(post)
     get_request, _, get_ended = parse(get)
     assert (b"content-length", b"0") in list(post_request.headers) and post_ended
@@ -137,7 +139,7 @@ def test_a_bodyless_write_says_length_zero_and_a_get_says_nothing():
 )
 def test_a_line_break_anywhere_is_refused(target, headers):
     with pytest.raises(InvalidHeader):
-        request_head(ORIGIN, "GET", target, headers, False)
+        request_head(ORIGIN, "GET", target, headers)
 
 
 TOKEN = st.text("abcdefghijklmnopqrstuvwxyz0123456789-_.!#$%&'*+^`|~", min_size=1, max_size=20)
@@ -155,11 +157,12 @@ def test_any_plain_headers_reach_mlflow_as_sent(headers, body):
                 b"proxy-connection", b"te", b"trailer", b"transfer-encoding", b"upgrade",
                 b"authorization", b"x-api-key", b"host", b"expect", b"content-length"}  # fmt: skip
     raw = [(n, v) for n, v in raw if n not in reserved]
-    head, chunked = request_head(ORIGIN, "POST", b"/api/x", raw, body)
+    sent = [*raw, (b"transfer-encoding", b"chunked")] if body else raw
+    _, head, announced, chunked = request_head(ORIGIN, "POST", b"/api/x", sent)
     request, parsed_body, ended = parse(head + (chunk(b"data", last=True) if body else b""))
     framing = [(b"transfer-encoding", b"chunked")] if body else [(b"content-length", b"0")]
     assert list(request.headers) == [(b"host", b"127.0.0.1:5001"), *raw, *framing]
-    assert chunked == body and ended and parsed_body == (b"data" if body else b"")
+    assert announced == chunked == body and ended and parsed_body == (b"data" if body else b"")
 
 
 @settings(max_examples=100, deadline=None)
@@ -167,4 +170,4 @@ def test_any_plain_headers_reach_mlflow_as_sent(headers, body):
 def test_no_generated_line_break_gets_through(name, before, after, line_break):
     value = (before + line_break + after).encode()
     with pytest.raises(InvalidHeader):
-        request_head(ORIGIN, "GET", b"/x", [(name.encode(), value)], False)
+        request_head(ORIGIN, "GET", b"/x", [(name.encode(), value)])

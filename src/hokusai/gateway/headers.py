@@ -7,18 +7,19 @@ then removes what must not cross a second connection):
 - **credentials** never reach MLflow: the ``Authorization`` and ``X-API-Key`` headers
   (:data:`CREDENTIAL_HEADERS`) and the ``api_key`` query parameter
   (:func:`strip_query_key`, also applied to what is logged);
-- **the gateway's own headers** (``identity_header``: the key's id;
-  ``request_id_header``) are set by the gateway; a client's copies are removed, and a
-  client cannot make them hop-by-hop by listing them in ``Connection``;
+- **the gateway's own headers** (:func:`own_headers`: ``identity_header``, the key's
+  id, and ``request_id_header``) are set by the gateway; a client's copies are
+  removed, and listing them in ``Connection`` does not make the proxy drop them;
 - **the operator's lists** from the settings: ``remove_headers`` never pass;
-  ``forward_headers``, when set, is the only client headers that pass, besides the body's
+  ``forward_headers``, when set, are the only client headers that pass, besides the body's
   (:data:`BODY_HEADERS`), ``Host`` and the hop-by-hop ones;
 - **hop-by-hop headers** (:data:`HOP_BY_HOP`, RFC 9110 §7.6.1) describe one connection:
   the proxy drops them when it opens its own connection to MLflow
   (:mod:`~hokusai.gateway.wire`); in-process, MLflow sits on the client's connection
   and sees them as uvicorn passed them.
 
-Header names are lower-case bytes, as ASGI servers hand them over.
+The names below are lower-case bytes; a request's header names are lowercased before
+they are compared, whatever case the client or the server used.
 
 Examples:
     >>> strip_query_key("run_id=1&api_key=hk_test_x&max=2")
@@ -73,16 +74,22 @@ BODY_HEADERS = frozenset(
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}\Z")
 
 
+def own_headers(settings: GatewaySettings) -> frozenset[bytes]:
+    """The headers the gateway sets itself: the key's id and the request id."""
+    return frozenset(
+        {settings.identity_header.lower().encode(), settings.request_id_header.lower().encode()}
+    )
+
+
 class HeaderPolicy:
     """The settings' header names and lists, ready for one request after another."""
 
     def __init__(self, settings: GatewaySettings) -> None:
         self.identity = settings.identity_header.lower().encode()
         self.request_id_header = settings.request_id_header.lower().encode()
-        self._own = frozenset({self.identity, self.request_id_header})
         self._drop = (
             frozenset(CREDENTIAL_HEADERS)
-            | self._own
+            | own_headers(settings)
             | {h.encode() for h in settings.remove_headers}
         )
         self._allow = (
@@ -126,24 +133,13 @@ class HeaderPolicy:
             [(b'accept', b'*/*'), (b'x-hokusai-key-id', b'key_1'), (b'x-request-id', b'req-1')]
         """
         drop, allow = self._drop, self._allow
-        kept = []
-        for name, value in headers:
-            lowered = name.lower()
-            if lowered in drop or (allow is not None and lowered not in allow):
-                continue
-            if lowered == b"connection":
-                value = self._without_own(value)
-            kept.append((name, value))
+        if allow is None:
+            kept = [h for h in headers if h[0].lower() not in drop]
+        else:
+            kept = [h for h in headers if (name := h[0].lower()) not in drop and name in allow]
         kept.append((self.identity, key_id.encode()))
         kept.append((self.request_id_header, request_id.encode()))
         return kept
-
-    def _without_own(self, connection: bytes) -> bytes:
-        """``connection`` without tokens naming the gateway's own headers (else a
-        proxy would treat them as hop-by-hop and drop them)."""
-        tokens = connection.split(b",")
-        kept = [token for token in tokens if token.strip().lower() not in self._own]
-        return connection if len(kept) == len(tokens) else b",".join(kept)
 
 
 def _names_key(pair: str) -> bool:

@@ -10,8 +10,6 @@ for the core to answer, count and log.
 
 from __future__ import annotations
 
-import contextlib
-
 from hokusai.gateway.responses import Refused, refusal
 from hokusai.gateway.settings import GatewaySettings
 from hokusai.gateway.types import Receive, Scope, Send
@@ -36,8 +34,11 @@ class ProxyApp:
             request = self.upstream.request(scope["method"], target, scope["headers"])
         except InvalidHeader as exc:
             raise Refused(refusal("INVALID_PARAMETER_VALUE", f"Refused request: {exc}.")) from None
-        with contextlib.suppress(ClientDisconnected):  # nobody to answer: recorded as 499
+        # not contextlib.suppress: three Python calls more per request, on the hot path
+        try:  # noqa: SIM105
             await self.upstream.forward(request, receive, send)
+        except ClientDisconnected:
+            pass  # nobody to answer: recorded as 499
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:

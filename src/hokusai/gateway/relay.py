@@ -10,13 +10,11 @@ new connection, when no body had to be sent.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from hokusai.gateway.connection import Connection
 from hokusai.gateway.pool import Pool
 from hokusai.gateway.responses import BrokenOff
 from hokusai.gateway.types import Receive, Send
-from hokusai.gateway.wire import chunk, response_headers
+from hokusai.gateway.wire import UpstreamRequest, chunk, response_headers
 
 
 class Failure(Exception):
@@ -39,19 +37,11 @@ class _Stale(Exception):
     """A pooled connection closed by MLflow before it read the request: retry once."""
 
 
-@dataclass(frozen=True, slots=True)
-class UpstreamRequest:
-    """One request, ready for the wire: its head and how its body (if any) is sent."""
-
-    method: str
-    head: bytes  # request line and headers, from wire.request_head
-    body: bool  # a body follows, read from the ASGI receive channel
-    chunked: bool  # ... and goes with chunked framing (the client sent no length)
-
-
 class Relay:
     """One request on its way to MLflow and its answer on the way back: over a pooled
     connection, or over a second one when the first turns out stale."""
+
+    __slots__ = ("answered", "receive", "request", "send")
 
     def __init__(self, request: UpstreamRequest, receive: Receive, send: Send) -> None:
         self.request = request

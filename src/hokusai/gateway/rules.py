@@ -105,7 +105,12 @@ class Rules:
             return _not_found(method, path)
         route = match.route.template
         try:
-            key = await self.authenticate(headers, query)
+            for authenticator in self.authenticators:  # the first that finds a credential
+                key = await authenticator.authenticate(headers, query)
+                if key is not None:
+                    break
+            else:
+                raise missing()
             authorize(key, "write" if match.route.is_write(method) else "read", method, api_path)
         except CredentialError as exc:
             return refusal(exc.error_code, exc.message, route=route, reason=exc.reason)
@@ -116,14 +121,6 @@ class Rules:
         return Decision(
             route, prefix, api_path, raw_path[len(prefix) :], strip_query_key(query), key
         )
-
-    async def authenticate(self, headers: list[tuple[bytes, bytes]], query: str) -> ApiKey:
-        """The key of the first credential an authenticator recognises (checked)."""
-        for authenticator in self.authenticators:
-            key = await authenticator.authenticate(headers, query)
-            if key is not None:
-                return key
-        raise missing()
 
 
 def _not_found(method: str, path: str) -> Refusal:

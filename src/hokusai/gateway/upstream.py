@@ -24,19 +24,13 @@ from __future__ import annotations
 
 import asyncio
 
-from hokusai.gateway.headers import Headers
+from hokusai.gateway.headers import Headers, own_headers
 from hokusai.gateway.pool import Pool
-from hokusai.gateway.relay import (
-    ClientDisconnected,
-    Failure,
-    Relay,
-    UpstreamAborted,
-    UpstreamRequest,
-)
+from hokusai.gateway.relay import ClientDisconnected, Failure, Relay, UpstreamAborted
 from hokusai.gateway.responses import Refused, refusal
 from hokusai.gateway.settings import GatewaySettings
 from hokusai.gateway.types import Message, Receive, Send
-from hokusai.gateway.wire import Origin, has_body, request_head
+from hokusai.gateway.wire import Origin, UpstreamRequest, request_head
 
 
 class UpstreamError(Refused):
@@ -56,14 +50,13 @@ class Upstream:
     def __init__(self, settings: GatewaySettings) -> None:
         self.settings = settings
         self.origin = Origin.from_url(settings.mlflow_url)
+        self._own = own_headers(settings)  # never hop-by-hop, whatever Connection: says
         self._pool: Pool | None = None
 
     def request(self, method: str, target: bytes, headers: Headers) -> UpstreamRequest:
         """``method target`` with ``headers`` as MLflow should receive it; raises
         :class:`~hokusai.gateway.wire.InvalidHeader` for a CR or LF in either."""
-        body = has_body(headers)
-        head, chunked = request_head(self.origin, method, target, headers, body)
-        return UpstreamRequest(method, head, body, chunked)
+        return request_head(self.origin, method, target, headers, self._own)
 
     async def forward(self, request: UpstreamRequest, receive: Receive, send: Send) -> int:
         """Send ``request`` and stream the answer back; returns the status sent.

@@ -16,6 +16,7 @@ import base64
 import ssl
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from hokusai.gateway.headers import CREDENTIAL_HEADERS, HOP_BY_HOP, Headers
@@ -78,31 +79,45 @@ class Origin:
         )
 
 
+class UpstreamRequest(NamedTuple):  # a tuple: made once per request, cheaply
+    """A request as MLflow receives it: its head, and how its body (if any) follows."""
+
+    method: str
+    head: bytes
+    body: bool  # the client announced a body (a non-zero length, or chunked)
+    chunked: bool  # ... without a length: it goes with chunked framing
+
+
 def request_head(
-    origin: Origin, method: str, target: bytes, headers: Headers, body: bool
-) -> tuple[bytes, bool]:
-    """The request line and headers MLflow receives, and whether the body goes chunked
-    (it had no Content-Length). ``target`` is the raw path and query.
+    origin: Origin,
+    method: str,
+    target: bytes,
+    headers: Headers,
+    keep: frozenset[bytes] = frozenset(),
+) -> UpstreamRequest:
+    """The request line and headers MLflow receives for ``method target`` with the
+    client's ``headers``; ``target`` is the raw path and query. Headers named in
+    ``keep`` are never dropped as hop-by-hop because ``Connection:`` lists them.
 
     Raises :class:`InvalidHeader` if any name or value holds CR or LF (an ASGI server
     never passes those on; checked so no header can be smuggled upstream).
 
     Examples:
         >>> origin = Origin.from_url("http://127.0.0.1:5001")
-        >>> request_head(origin, "POST", b"/api/x", [(b"x-a", b"1")], body=True)
-        (b'POST /api/x HTTP/1.1\\r\\nHost: 127.0.0.1:5001\\r\\nx-a: 1\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n', True)
+        >>> request_head(origin, "POST", b"/api/x", [(b"transfer-encoding", b"chunked")])
+        UpstreamRequest(method='POST', head=b'POST /api/x HTTP/1.1\\r\\nHost: 127.0.0.1:5001\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n', body=True, chunked=True)
     """
     line = b"%b %b%b HTTP/1.1\r\n" % (method.encode("latin-1"), origin.prefix, target)
     parts = [line, origin.fixed_lines]
-    length, listed = _header_lines(headers, REQUEST_DROP, parts)
+    length, body, listed = _header_lines(headers, REQUEST_DROP, parts)
     if listed is not None and listed.lower() not in (b"keep-alive", b"close"):
         # Names listed in Connection: are hop-by-hop too (usually it says only
         # "keep-alive" or "close", which changes nothing): filter again without them.
-        tokens = connection_tokens([(b"connection", listed)]) - REQUEST_DROP
+        tokens = connection_tokens([(b"connection", listed)]) - REQUEST_DROP - keep
         tokens.discard(b"close")
         if tokens and any(name.lower() in tokens for name, _ in headers):
             del parts[2:]
-            length, _ = _header_lines(headers, REQUEST_DROP | tokens, parts)
+            length, _, _ = _header_lines(headers, REQUEST_DROP | tokens, parts)
     # One CRLF ends the request line, each fixed line, each header (4 parts each)...
     lines = 1 + origin.fixed_line_count + (len(parts) - 2) // 4
     chunked = body and not length
@@ -117,25 +132,28 @@ def request_head(
     # ... and the blank line; a CR or LF anywhere else would start a line of its own
     if head.count(b"\n") != lines + 1 or head.count(b"\r") != lines + 1:
         raise InvalidHeader("a line break in the request target or in a header")
-    return head, chunked
+    return UpstreamRequest(method, head, body, chunked)
 
 
 def _header_lines(
     headers: Headers, drop: frozenset[bytes], parts: list[bytes]
-) -> tuple[bool, bytes | None]:
+) -> tuple[bool, bool, bytes | None]:
     """Append the header lines not in ``drop`` to ``parts``; returns whether one is
-    Content-Length, and the value(s) of ``Connection:``, if any."""
-    length, listed = False, None
+    Content-Length, whether a body is announced, and the value(s) of ``Connection:``."""
+    length, body, listed = False, False, None
     for name, value in headers:
         lowered = name.lower()
         if lowered in drop:
             if lowered == b"connection":
                 listed = value if listed is None else listed + b"," + value
+            elif lowered == b"transfer-encoding":
+                body = True
             continue
         if lowered == b"content-length":
             length = True
+            body = body or value.strip() != b"0"
         parts += (name, b": ", value, b"\r\n")
-    return length, listed
+    return length, body, listed
 
 
 def chunk(data: bytes, last: bool) -> bytes:
@@ -147,17 +165,6 @@ def chunk(data: bytes, last: bool) -> bytes:
     """
     framed = b"%x\r\n%b\r\n" % (len(data), data) if data else b""
     return framed + LAST_CHUNK if last else framed
-
-
-def has_body(headers: Iterable[tuple[bytes, bytes]]) -> bool:
-    """True when the request announces a body (non-zero length or chunked)."""
-    for name, value in headers:
-        lowered = name.lower()
-        if lowered == b"content-length" and value.strip() != b"0":
-            return True
-        if lowered == b"transfer-encoding":
-            return True
-    return False
 
 
 def connection_tokens(headers: Iterable[tuple[bytes, bytes]]) -> set[bytes]:
