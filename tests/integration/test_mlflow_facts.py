@@ -11,7 +11,7 @@ import requests
 
 from hokusai import ModelRegistry
 from hokusai.errors import ConfigurationError
-from tests.integration.gateway_harness import mlflow_url_of
+from tests.support.processes import mlflow_url_of
 
 SEARCH = "/api/2.0/mlflow/experiments/search"
 DEFAULT_EXPERIMENT = "/api/2.0/mlflow/experiments/get-by-name?experiment_name=Default"
