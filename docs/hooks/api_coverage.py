@@ -1,10 +1,12 @@
 """mkdocs hook: the build fails when a public name of ``hokusai`` is not in the API reference.
 
-Public means: named in the ``__all__`` of a module or package of ``hokusai`` whose
-path has no ``_``-prefixed part (``hokusai``, ``hokusai.core``, ``hokusai.errors``,
-``hokusai.gateway``…), except ``hokusai.cli``, whose interface is the command line
-(the CLI reference is generated from it). For a public class, its own public methods,
-properties, class attributes and dataclass fields are public too; a pydantic
+Public means reachable as ``hokusai.<name>`` or ``hokusai.<module>.<name>``: named in
+the ``__all__`` of ``hokusai`` or of one of its modules and packages (``hokusai.core``,
+``hokusai.errors``, ``hokusai.gateway``…), except ``hokusai.cli``, whose interface is
+the command line (the CLI reference is generated from it). A deeper module's
+``__all__`` is its package's business: what the package re-exports is public. For a
+public class, its public methods, properties, class attributes and dataclass fields
+are public too, its own and those it inherits from ``hokusai`` classes; a pydantic
 settings model's fields are documented by the environment-variable reference, which
 is generated from them.
 
@@ -43,13 +45,15 @@ def _declares_all(path: Path) -> bool:
 
 
 def _public_modules():
-    """The modules that declare ``__all__`` (read from source: importing every module
-    would import MLflow's server for the in-process plugin, for nothing)."""
+    """``hokusai`` and its modules and packages that declare ``__all__`` (read from the
+    source: importing every module would import MLflow's server for nothing)."""
     src = ROOT / "src"
     for path in sorted((src / "hokusai").rglob("*.py")):
         parts = path.relative_to(src).with_suffix("").parts
         parts = parts[:-1] if parts[-1] == "__init__" else parts
         name = ".".join(parts)
+        if len(parts) > 2:
+            continue  # hokusai.<package>.<module>: its package says what is public
         if any(p.startswith("_") for p in parts) or name.startswith(NOT_PYTHON_API):
             continue
         if _declares_all(path):
@@ -77,15 +81,22 @@ def _field_line(cls, name: str) -> str:
 
 
 def _members(cls) -> dict[str, str]:
-    """Public names a class defines itself: (name, source line)."""
+    """Public names of a class, its own and those it inherits from ``hokusai`` classes
+    (mkdocstrings renders both: ``inherited_members`` in mkdocs.yml): name → source line."""
     if hasattr(cls, "model_fields"):  # pydantic settings: the environment reference has them
         return {}
-    names = {f.name for f in dataclasses.fields(cls)} if dataclasses.is_dataclass(cls) else set()
-    names |= set(vars(cls).get("__annotations__", {}))
-    for name, value in vars(cls).items():
-        if inspect.isfunction(value) or isinstance(value, property | classmethod | staticmethod):
-            names.add(name)
-    return {name: _field_line(cls, name) for name in names if not name.startswith("_")}
+    found: dict[str, str] = {}
+    for owner in reversed([c for c in cls.__mro__ if c.__module__.startswith("hokusai")]):
+        names = set(vars(owner).get("__annotations__", {}))
+        if dataclasses.is_dataclass(owner):
+            names |= {f.name for f in dataclasses.fields(owner)}
+        for name, value in vars(owner).items():
+            if inspect.isfunction(value) or isinstance(
+                value, property | classmethod | staticmethod
+            ):
+                names.add(name)
+        found |= {name: _field_line(owner, name) for name in names if not name.startswith("_")}
+    return found
 
 
 @functools.cache

@@ -2,7 +2,7 @@
 
 A docstring example of the SDK shows one call, as the guides do, not the model
 training before it. ``--doctest-modules`` runs it against the session's local
-registry (``tests/stack.py``) with these names already defined, as the reference page
+registry (``tests/support/stack.py``) with these names already defined, as the reference page
 says:
 
 * ``registry``: ``ModelRegistry()``, configured from the environment;

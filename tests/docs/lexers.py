@@ -116,7 +116,7 @@ def _blocks(text: str) -> list[_Block]:
 
 
 _OPTION = re.compile(r"""([a-zA-Z][\w-]*)(?:=("[^"]*"|'[^']*'|\S+))?""")
-_RENDERER_OPTIONS = ("title", "hl_lines", "linenums", "title_mode")
+RENDERER_OPTIONS = ("title", "hl_lines", "linenums", "title_mode")
 
 
 def _why_rejected(line: str) -> str:
@@ -125,12 +125,12 @@ def _why_rejected(line: str) -> str:
     unknown = [
         f"{name}=…" if value else name
         for name, value in _OPTION.findall(options)
-        if name not in _RENDERER_OPTIONS and not name.startswith("data-")
+        if name not in RENDERER_OPTIONS and not name.startswith("data-")
     ]
     if unknown:
         return (
             f"pymdownx.superfences does not accept {', '.join(unknown)} after ```{language} "
-            f"(it knows {', '.join(_RENDERER_OPTIONS)}): the site prints this fence as text, "
+            f"(it knows {', '.join(RENDERER_OPTIONS)}): the site prints this fence as text, "
             "and its closing ``` opens a code block that swallows what follows"
         )
     return (

@@ -9,16 +9,29 @@ Ports are not placeholders: the harness runs its registries on free ports, and o
 ``hokusai local up`` serves on (``DEFAULT_PORT``, read from the CLI's own code). A page
 showing ``127.0.0.1:5000`` therefore fails when the CLI's default port changes, and a
 port the page shows for anything else is compared as it is.
+
+The package's own version changes with every commit (it comes from git tags:
+``0.2.0`` on the tag ``v0.2.0``, ``0.2.1.devN+g<commit>`` after it). Pages show it as
+``<version>``; only the exact installed version (what ``hokusai --version`` prints in
+the tested environment) becomes that placeholder, so a page that names any other
+version still fails.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from importlib.metadata import version
 
 from hokusai.local.stack import DEFAULT_PORT
 
+INSTALLED_VERSION = version("hokusai-ml-platform")
+# What a golden file keeps of the package's version, and pages show.
+VERSION_RULES = [
+    (re.compile(rf"(?<![\w.+]){re.escape(INSTALLED_VERSION)}(?![\w.+])"), "<version>"),
+]
 RULES = [
+    *VERSION_RULES,
     (re.compile(r"\bm-[0-9a-f]{32}\b"), "m-<model-id>"),
     (re.compile(r"\b[0-9a-f]{32}\b"), "<run-id>"),
     (re.compile(r"\bhk_(test|live)_[A-Za-z0-9]{32}\b"), r"hk_\1_<secret>"),
@@ -63,4 +76,4 @@ def normalize(text: str, ports: Iterable[int] = ()) -> str:
 
 def for_display(text: str, ports: Iterable[int] = ()) -> str:
     """What a golden ``.out`` file stores: the real output, on the reader's port."""
-    return _apply(text, _port_rules(ports)) + "\n"
+    return _apply(text, [*_port_rules(ports), *VERSION_RULES]) + "\n"

@@ -2,7 +2,7 @@
 
 Wired from the root ``conftest.py`` (a conftest's ``pytest_collect_file`` only sees
 files below its own folder). Each page runs in its own namespace and temporary
-working directory, against the session's local registry (``tests/stack.py``).
+working directory, against the session's local registry (``tests/support/stack.py``).
 
 The pages in ``READER_SESSIONS`` are run instead as one reader's terminal session
 (``tests/docs/session.py``): their blocks' copy payloads, pasted in page order into one
@@ -25,7 +25,7 @@ from tests.docs.docstrings import docstring_examples_namespace, require_registry
 from tests.docs.lexers import Rejected, fences, fences_and_rejected
 from tests.docs.outcomes import Outcomes, expected_blocks
 from tests.docs.site_build import SITE
-from tests.stack import start_registry
+from tests.support.stack import start_registry
 
 EVALUATORS = {
     Kind.PYTHON: ev.evaluate_python,
@@ -92,7 +92,7 @@ def _checks_the_site(item) -> bool:
 @pytest.hookimpl(wrapper=True)
 def pytest_collection_modifyitems(items: list):
     # Pages start programs (the warm interpreter boots since their collection): run the
-    # tests that start none first (tests/stack.py then moves registry users last)...
+    # tests that start none first (tests/support/stack.py then moves registry users last)...
     items.sort(key=_starts_programs)
     require_registry(items)  # docstring examples that use `registry`, `info`…
     result = yield

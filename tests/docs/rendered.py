@@ -153,6 +153,8 @@ class _PageParser(HTMLParser):
                 self.block["title"] += data
             elif self.in_code:
                 self.block["text"].append(data)
+        elif self.stack and self.stack[-1][0] == "code":
+            self.text.append("…")  # inline code may quote anything (```python, --8<--)
         else:
             self.text.append(data)
 

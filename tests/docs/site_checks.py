@@ -128,10 +128,14 @@ def match_blocks(source: PageSource, page: RenderedPage) -> tuple[list, list[str
     return pairs, found
 
 
+DOCTEST_FLAGS = re.compile(r"[ \t]*#\s*doctest:[^\n]*")  # the reference hides them
+
+
 def _doctest_sources(object_id: str) -> set[str]:
     target = resolve(object_id)
     tests = doctest.DocTestFinder(recurse=False).find(target, name=object_id)
-    return {"".join(e.source for e in test.examples) for test in tests if test.examples}
+    sources = ("".join(e.source for e in test.examples) for test in tests if test.examples)
+    return {DOCTEST_FLAGS.sub("", source) for source in sources}
 
 
 def docstring_block_problems(source: PageSource, page: RenderedPage) -> list[str]:
@@ -148,7 +152,7 @@ def docstring_block_problems(source: PageSource, page: RenderedPage) -> list[str
                 f"is not a `>>>` example, so no test runs it: {_shown(block.text)[:80]!r}"
             )
             continue
-        code = "".join(example.source for example in examples)
+        code = DOCTEST_FLAGS.sub("", "".join(example.source for example in examples))
         if not any(code in sources for sources in _doctest_sources(block.documented_object)):
             found.append(
                 f"{where}: the `>>>` example shown for {block.documented_object} is not one "

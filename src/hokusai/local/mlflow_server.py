@@ -14,9 +14,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-# ~0.5 GB instead of ~2.6 GB: one worker and no background job runner. With job execution
-# on (MLflow's default) `mlflow server` starts a job runner and 7 huey consumers, which
-# also outlive a SIGTERM to the server.
+# ~0.5 GB instead of ~2.6 GB: one worker, no background job runner (docs/contributing/mlflow-facts.md).
 LOW_MEMORY_ENV = {
     "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
     "MLFLOW_DISABLE_TELEMETRY": "true",
