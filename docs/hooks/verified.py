@@ -3,7 +3,7 @@
 * ``<!-- not-tested: reason -->`` above a fence (the harness's opt-out marker) becomes a
   visible "not tested: reason" badge.
 * Each page ends with a stamp built from the doc-test record that a passing run of
-  the doc tests writes (``.ci-artifacts/doc-tests.json``; format and rule in
+  the doc tests writes (``.ci-artifacts/verified-run.json``; format and rule in
   ``tests/docs/stamp.py``): "Verified with hokusai-ml-platform X, MLflow Y …" only
   when the record is of this commit, these versions and this very page, and the page
   passed; otherwise "Not verified" and why. ``nox -s docs`` runs no test, so on a
@@ -39,7 +39,7 @@ def on_pre_build(config) -> None:
 
 
 def stamp_html(page_path: str, source: Path) -> str:
-    """The stamp paragraph of the page at ``page_path`` (below ``docs/``)."""
+    """The stamp paragraph of the page at ``page_path`` (``docs/…``)."""
     if "build" not in _build:
         on_pre_build(None)
     build, record = _build["build"], _build["record"]
@@ -63,5 +63,5 @@ def stamp_html(page_path: str, source: Path) -> str:
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
-    stamp_paragraph = stamp_html(page.file.src_uri, Path(page.file.abs_src_path))
+    stamp_paragraph = stamp_html(f"docs/{page.file.src_uri}", Path(page.file.abs_src_path))
     return NOT_TESTED.sub(_badge, markdown) + "\n\n" + stamp_paragraph + "\n"

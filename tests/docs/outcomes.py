@@ -24,7 +24,7 @@ from tests.docs import stamp
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
-API_PAGE = "reference/api.md"
+API_PAGE = "reference/api.md"  # below docs/; the record keys pages as docs/<page>
 SITE_CHECK = re.compile(r"^tests/docs/test_site\.py::(?P<test>\w+)\[(?P<page>[^\]]+)\]$")
 
 
@@ -64,7 +64,7 @@ class Outcomes:
             passed_blocks = sum(outcome == "passed" for outcome in blocks.values())
             passed_checks = sorted(c for c, outcome in checks.items() if outcome == "passed")
             failed = sorted(k for k, o in {**blocks, **checks}.items() if o == "failed")
-            found[page] = {
+            found[f"docs/{page}"] = {
                 "sha256": stamp.page_hash(DOCS / page),
                 "blocks": passed_blocks,
                 "expected": expected,

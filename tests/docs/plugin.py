@@ -119,11 +119,11 @@ def pytest_runtest_logreport(report) -> None:
     OUTCOMES.add(report.nodeid, report.when, report.outcome)
 
 
-def pytest_sessionfinish(session) -> None:
+def pytest_sessionfinish(session, exitstatus) -> None:
     # The record the site's "Verified with …" stamp is built from (tests/docs/stamp.py).
     if OUTCOMES.ran_a_page() and not ev.UPDATE_GOLDENS:
         pages = OUTCOMES.pages(expected_blocks(page_blocks))
-        stamp.write(pages, OUTCOMES.harness_passed())
+        stamp.write(pages, OUTCOMES.harness_passed(), passed=exitstatus == 0)
 
 
 def pytest_unconfigure() -> None:

@@ -6,7 +6,8 @@ hokusai-ml-platform X, MLflow Y …" only if the record vouches for that page, e
 "Not verified: <why>". Publishing versioned docs must refuse to publish without a
 record that vouches for every page (``verdict`` below is the one rule).
 
-Location: ``.ci-artifacts/doc-tests.json`` at the repository root (``RECORD``).
+Location: ``.ci-artifacts/verified-run.json`` at the repository root (``RECORD``);
+``tests/release/record.py`` reads it for ``nox -s publish-docs``.
 
 Format (JSON, ``"format": 1``)::
 
@@ -19,9 +20,10 @@ Format (JSON, ``"format": 1``)::
       "versions": {"hokusai-ml-platform": "0.1.0", "mlflow-skinny": "3.17.2",
                    "python": "3.11.7"},
       "finished": "2026-12-02T10:15:42+00:00",
+      "passed": true,                 # the whole test run passed (pytest's exit status 0)
       "harness_passed": true,         # the harness's own tests (tests/docs/) all passed
       "pages": {
-        "quickstart.md": {
+        "docs/quickstart.md": {
           "sha256": "<sha256 of the page's Markdown and of every file it includes>",
           "passed": true,             # every block ran and passed, and so did its site checks
           "blocks": 9,                # executed blocks that passed, of "expected"
@@ -52,7 +54,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-RECORD = ROOT / ".ci-artifacts" / "doc-tests.json"
+RECORD = ROOT / ".ci-artifacts" / "verified-run.json"
 FORMAT = 1
 TREE = ("src", "snippets", "docs/hooks", "tests/docs", "mkdocs.yml", "pyproject.toml", "uv.lock")
 DISTRIBUTIONS = ("hokusai-ml-platform", "mlflow-skinny")
@@ -110,7 +112,10 @@ def page_hash(page: Path) -> str:
     return digest.hexdigest()
 
 
-def write(pages: dict[str, dict], harness_passed: bool, record: Path = RECORD) -> dict:
+def write(
+    pages: dict[str, dict], harness_passed: bool, passed: bool, record: Path = RECORD
+) -> dict:
+    """Write the record of a run: ``pages`` keyed by their path (``docs/index.md``)."""
     data = {
         "format": FORMAT,
         "commit": commit(),
@@ -118,6 +123,7 @@ def write(pages: dict[str, dict], harness_passed: bool, record: Path = RECORD) -
         "tree": tree_hash(),
         "versions": versions(),
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "passed": passed,
         "harness_passed": harness_passed,
         "pages": pages,
     }
@@ -154,16 +160,16 @@ class Build:
 
 
 def verdict(record: dict | None, build: Build, page: str, digest: str) -> Verdict:
-    """Whether ``record`` vouches for ``page`` (its path below ``docs/``) in ``build``.
+    """Whether ``record`` vouches for ``page`` (``docs/…``) in ``build``.
 
     Examples:
         >>> build = Build("abc", "tree", {"python": "3.11.7"})
-        >>> verdict(None, build, "index.md", "h").reason
-        'no doc-test run is recorded (.ci-artifacts/doc-tests.json)'
+        >>> verdict(None, build, "docs/index.md", "h").reason
+        'no doc-test run is recorded (.ci-artifacts/verified-run.json)'
         >>> record = {"commit": "abc", "tree": "tree", "versions": {"python": "3.11.7"},
         ...           "harness_passed": True,
-        ...           "pages": {"index.md": {"sha256": "h", "passed": False}}}
-        >>> verdict(record, build, "index.md", "h").reason
+        ...           "pages": {"docs/index.md": {"sha256": "h", "passed": False}}}
+        >>> verdict(record, build, "docs/index.md", "h").reason
         'this page failed in the recorded doc-test run'
     """
     if record is None:

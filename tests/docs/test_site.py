@@ -84,7 +84,9 @@ def test_every_page_says_whether_a_passing_run_verified_it(site: Path):
     for page in PAGES:
         html = built_page(site, page).read_text()
         shown = (html.count('class="verified-with"'), html.count('class="not-verified"'))
-        verified = stamp.verdict(record, build, page, stamp.page_hash(DOCS / page)).verified
+        verified = stamp.verdict(
+            record, build, f"docs/{page}", stamp.page_hash(DOCS / page)
+        ).verified
         if shown != ((1, 0) if verified else (0, 1)):
             wrong.append(f"docs/{page}: stamps {shown}, the record says verified={verified}")
     assert not wrong, "\n".join(wrong)
