@@ -75,57 +75,66 @@ def versions() -> dict[str, str]:
     return found
 
 
-def _git(*args: str) -> str | None:
+def _git(*args: str, root: Path = ROOT) -> str | None:
     try:
-        result = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+        result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
     except OSError:
         return None
     return result.stdout.strip() if result.returncode == 0 else None
 
 
-def commit() -> str | None:
-    return _git("rev-parse", "HEAD")
+def commit(root: Path = ROOT) -> str | None:
+    return _git("rev-parse", "HEAD", root=root)
 
 
-def dirty() -> bool:
-    return bool(_git("status", "--porcelain", "--untracked-files=no"))
+def dirty(root: Path = ROOT) -> bool:
+    return bool(_git("status", "--porcelain", "--untracked-files=no", root=root))
 
 
-def tree_hash() -> str:
+def tree_hash(root: Path = ROOT) -> str:
     digest = hashlib.sha256()
     for name in TREE:
-        top = ROOT / name
+        top = root / name
         files = sorted(top.rglob("*")) if top.is_dir() else [top]
         for path in files:
             if path.is_file() and "__pycache__" not in path.parts:
-                digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+                digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
-def page_hash(page: Path) -> str:
+def page_hash(page: Path, root: Path = ROOT) -> str:
     """sha256 of a page's Markdown and of every file it includes with ``--8<--``."""
     text = page.read_text()
     digest = hashlib.sha256(text.encode())
     for path in sorted(set(INCLUDE.findall(text))):
-        included = ROOT / path
+        included = root / path
         digest.update(path.encode() + b"\0" + (included.read_bytes() if included.exists() else b""))
     return digest.hexdigest()
 
 
 def write(
-    pages: dict[str, dict], harness_passed: bool, passed: bool, record: Path = RECORD
+    pages: dict[str, dict],
+    harness_passed: bool,
+    passed: bool,
+    record: Path = RECORD,
+    root: Path = ROOT,
+    **facts,
 ) -> dict:
-    """Write the record of a run: ``pages`` keyed by their path (``docs/index.md``)."""
+    """Write the record of a run in ``root``: ``pages`` keyed by path (``docs/index.md``).
+
+    ``facts`` override what is measured (``commit``, ``versions``…): for tests only.
+    """
     data = {
         "format": FORMAT,
-        "commit": commit(),
-        "dirty": dirty(),
-        "tree": tree_hash(),
+        "commit": commit(root),
+        "dirty": dirty(root),
+        "tree": tree_hash(root),
         "versions": versions(),
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "passed": passed,
         "harness_passed": harness_passed,
         "pages": pages,
+        **facts,
     }
     record.parent.mkdir(parents=True, exist_ok=True)
     record.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
