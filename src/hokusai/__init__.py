@@ -9,6 +9,7 @@ Examples:
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+from hokusai import _environment  # noqa: F401 - first: stops on a mixed or too old MLflow
 from hokusai.core import LineageEntry, ModelLineage, ModelRegistry, Promotion, TokenizedModel
 from hokusai.errors import HokusaiError
 from hokusai.tracking import ExperimentManager, PerformanceTracker
