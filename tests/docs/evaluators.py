@@ -26,6 +26,7 @@ LAST_OUTPUT = "__last_output__"
 SNIPPET_OUTPUTS = "__snippet_outputs__"
 WORKDIR = "__workdir__"
 NAMED_OUTPUTS = "__named_outputs__"  # outputs the harness captured itself, by name
+VENV = "__venv__"  # the environment the page's last install block made
 UPDATE_GOLDENS = os.environ.get("HOKUSAI_UPDATE_GOLDENS") == "1"
 TIMEOUT = 600
 WARM = WarmInterpreter()  # started by the plugin when pages are collected
@@ -35,10 +36,16 @@ class DocBlockError(AssertionError):
     """A documented block did not do what its page says."""
 
 
-def block_environment() -> dict[str, str]:
+def block_environment(namespace: dict | None = None) -> dict[str, str]:
     """The environment of shell blocks and snippets: the test's, with this venv's
     ``bin`` first on PATH so ``hokusai`` resolves as in an activated venv, and before
-    it the warm interpreter's ``python``/``hokusai`` (see :mod:`tests.docs.warm`)."""
+    it the warm interpreter's ``python``/``hokusai`` (see :mod:`tests.docs.warm`).
+
+    After an install block of the page, the environment that block made instead
+    (see :mod:`tests.docs.install`): the page goes on where its reader is."""
+    venv = (namespace or {}).get(VENV)
+    if venv is not None:
+        return venv.environment()
     env = dict(os.environ)
     warm = WARM.environment()
     path = [warm.pop("PATH", ""), str(Path(sys.executable).parent), env.get("PATH", "")]
@@ -95,7 +102,7 @@ def _bash(script: str, example: Example) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["bash", "-e", "-o", "pipefail", "-c", script],
         cwd=example.namespace[WORKDIR],
-        env=block_environment(),
+        env=block_environment(example.namespace),
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
@@ -144,7 +151,7 @@ def evaluate_console(example: Example) -> None:
     result = subprocess.run(
         ["bash", "-e", "-o", "pipefail", "-c", f"exec 2>&1\n{script}"],
         cwd=example.namespace[WORKDIR],
-        env=block_environment(),
+        env=block_environment(example.namespace),
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
@@ -179,7 +186,7 @@ def run_snippet(example: Example, path: str) -> str:
         result = subprocess.run(
             [*command, str(ROOT / path)],
             cwd=example.namespace[WORKDIR],
-            env=block_environment(),
+            env=block_environment(example.namespace),
             capture_output=True,
             text=True,
             timeout=TIMEOUT,

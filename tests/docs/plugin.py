@@ -16,6 +16,7 @@ from sybil import Document, Region, Sybil
 
 from tests.docs import evaluators as ev
 from tests.docs.blocks import Kind, classify
+from tests.docs.install import VENVS, evaluate_install, page_recipes
 from tests.docs.lexers import fences
 from tests.docs.site_build import SITE
 from tests.stack import start_registry
@@ -23,6 +24,7 @@ from tests.stack import start_registry
 EVALUATORS = {
     Kind.PYTHON: ev.evaluate_python,
     Kind.SHELL: ev.evaluate_shell,
+    Kind.INSTALL: evaluate_install,
     Kind.CONSOLE: ev.evaluate_console,
     Kind.OUTPUT: ev.evaluate_output,
     Kind.INCLUDE: ev.evaluate_include,
@@ -68,11 +70,16 @@ def _checks_the_site(item) -> bool:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_collection_modifyitems(items: list):
+def pytest_collection_modifyitems(config, items: list):
     # Pages start programs (the warm interpreter boots since their collection): run the
     # tests that start none first (tests/stack.py then moves registry users last)...
     items.sort(key=_starts_programs)
     result = yield
+    if not config.option.collectonly:
+        # The selected pages' install blocks build their venvs meanwhile (pip, on a
+        # background thread, after those of tests/install, which run before the pages).
+        for page in dict.fromkeys(Path(str(item.path)) for item in items if _on_a_page(item)):
+            VENVS.prefetch(*page_recipes(Document(page.read_text(), str(page))))
     # ...and the site's tests at the very end: it builds in the background meanwhile.
     items.sort(key=_checks_the_site)
     return result
@@ -86,6 +93,7 @@ def pytest_runtest_setup(item) -> None:
 def pytest_unconfigure() -> None:
     ev.WARM.stop()
     SITE.cleanup()
+    VENVS.cleanup()
 
 
 _collect_page = Sybil(
