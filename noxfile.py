@@ -2,7 +2,8 @@
 
 Sessions: tests (unit + integration + docs, the CI job), doctest (the docs only),
 docs (strict site build), serve (local registry + live docs), update (rewrite
-snippet .out files), lint, stress (fuzzing, faults, load), bench, lock (regenerate uv.lock).
+snippet .out files), lint, stress (fuzzing, faults, load), bench, lock (regenerate uv.lock),
+compat (the support matrix on the Install page), lowest (the lowest versions pyproject allows).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["lint", "tests"]
 
 ROOT = Path(__file__).parent
+COMPAT_RECORD = ROOT / "snippets" / "install" / "compat.json"
 PYTEST_NO_TESTS = 5
 
 
@@ -125,6 +127,35 @@ def serve(session: nox.Session) -> None:
     finally:
         registry.send_signal(signal.SIGTERM)
         registry.wait(30)
+
+
+@nox.session
+def compat(session: nox.Session) -> None:
+    """The support matrix: the client install and the Quickstart on Python 3.11-3.13, the
+    lowest and newest MLflow for client and server, MLflow 2.x code through the gateway.
+
+    Writes the record the Install page shows (snippets/install/compat.json) and the
+    table printed from it (matrix.out). ``nox -s tests`` runs the Python and server axes.
+    """
+    install(session, "test")
+    session.env["HOKUSAI_COMPAT_AXES"] = "python,server,mlflow"
+    session.env["HOKUSAI_COMPAT_RECORD"] = str(COMPAT_RECORD)
+    try:
+        pytest(session, "tests/install")
+    finally:
+        table = session.run("python", str(COMPAT_RECORD.with_name("matrix.py")), silent=True)
+        COMPAT_RECORD.with_name("matrix.out").write_text(table)
+
+
+@nox.session
+def lowest(session: nox.Session) -> None:
+    """The unit, integration and docstring tests on the lowest version of every dependency
+    pyproject.toml declares (``uv pip install --resolution lowest-direct``)."""
+    env = {"UV_COMPILE_BYTECODE": "1"}
+    session.install("--resolution", "lowest-direct", "-e", ".[server]", env=env)
+    session.install("--group", "test", env=env)  # the test tools at their newest
+    session.run("python", "-m", "tests.install.lowest")  # fails unless each bound is what runs
+    pytest(session, "tests/unit", "tests/integration", "src/hokusai", "--doctest-modules")
 
 
 @nox.session(venv_backend="none")
