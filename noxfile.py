@@ -150,12 +150,16 @@ def compat(session: nox.Session) -> None:
 @nox.session
 def lowest(session: nox.Session) -> None:
     """The unit, integration and docstring tests on the lowest version of every dependency
-    pyproject.toml declares (``uv pip install --resolution lowest-direct``)."""
+    pyproject.toml declares, test tools included (``uv pip install --resolution lowest-direct``)."""
     env = {"UV_COMPILE_BYTECODE": "1"}
-    session.install("--resolution", "lowest-direct", "-e", ".[server]", env=env)
-    session.install("--group", "test", env=env)  # the test tools at their newest
+    # One resolution: installing the test tools afterwards would upgrade shared packages.
+    session.install("--resolution", "lowest-direct", "-e", ".[server]", "--group", "test", env=env)
     session.run("python", "-m", "tests.install.lowest")  # fails unless each bound is what runs
-    pytest(session, "tests/unit", "tests/integration", "src/hokusai", "--doctest-modules")
+    # The shipped route table is generated for the locked MLflow; on another version the
+    # gateway derives it live (it says so at start), which the other tests then use.
+    shipped = "tests/unit/test_gateway_routes.py::test_shipped_table_equals_the_installed_mlflow"
+    pytest(session, "tests/unit", "tests/integration", "src/hokusai", "--doctest-modules",
+           f"--deselect={shipped}")  # fmt: skip
 
 
 @nox.session(venv_backend="none")

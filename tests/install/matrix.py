@@ -40,7 +40,7 @@ def lowest_mlflow(extra: str = "") -> str:
 
     Examples:
         >>> lowest_mlflow(), lowest_mlflow("server")
-        ('mlflow==3.4', 'mlflow==3.9')
+        ('mlflow==3.4', 'mlflow==3.13')
     """
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     requirements = project["dependencies"] + project["optional-dependencies"].get(extra, [])

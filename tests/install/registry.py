@@ -11,7 +11,6 @@ import contextlib
 import os
 import re
 import signal
-import socket
 import subprocess
 import tempfile
 import threading
@@ -20,16 +19,11 @@ from pathlib import Path
 
 import requests
 
+from hokusai.local import free_port
 from tests.docs.install import Venv
 
 START_TIMEOUT = 300.0
 _EXPORT = re.compile(r"^export (\w+)=(\S+)$")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextlib.contextmanager
@@ -37,7 +31,7 @@ def local_up(venv: Venv) -> Iterator[dict[str, str]]:
     """``hokusai local up`` run by ``venv``'s own ``hokusai``; yields what it exports."""
     with tempfile.TemporaryDirectory(prefix="hokusai-compat-") as data:
         process = subprocess.Popen(
-            [str(venv.bin / "hokusai"), "local", "up", "--port", str(_free_port()),
+            [str(venv.bin / "hokusai"), "local", "up", "--port", str(free_port()),
              "--data-dir", str(Path(data) / "data")],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

@@ -4,6 +4,7 @@ Quickstart's own code (see :mod:`tests.install.matrix` for the cases)."""
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from importlib.metadata import version
 
@@ -29,7 +30,10 @@ def python_for(version: str) -> str:
         return sys.executable
     found = interpreter(version)
     if found is None:
-        pytest.fail(f"no Python {version} on this machine (pyenv install {version})", pytrace=False)
+        missing = f"no Python {version} on this machine (pyenv install {version})"
+        if os.environ.get("CI"):  # CI's machine has them all: there, a missing one fails
+            pytest.fail(missing, pytrace=False)
+        pytest.skip(missing)
     return found
 
 
