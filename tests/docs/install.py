@@ -28,6 +28,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,6 +143,7 @@ class _Session:
         self._tree: Path | None = None
         self._builds: dict[Recipe, Future] = {}
         self._builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="venvs")
+        self.built: list[tuple[Recipe, float]] = []
 
     @property
     def tmp(self) -> Path:
@@ -185,6 +187,27 @@ class _Session:
             raise failure(f"{command.strip()!r} in the venv of the install block above", result)
 
     def _make(self, recipe: Recipe) -> Venv:
+        started = time.perf_counter()
+        try:
+            return self._build(recipe)
+        finally:
+            self.built.append((recipe, time.perf_counter() - started))
+
+    def summary(self) -> str | None:
+        """One line per venv built this session, with its time (for the terminal summary)."""
+        if not self.built:
+            return None
+        total = sum(seconds for _, seconds in self.built)
+        lines = [f"{len(self.built)} venvs for install commands, {total:.0f} s in the background:"]
+        for recipe, seconds in self.built:
+            first = f" (after {recipe.first})" if recipe.first else ""
+            python = Path(recipe.python).name
+            if recipe.python == sys.executable:
+                python = f"python{sys.version_info.major}.{sys.version_info.minor}"
+            lines.append(f"  {seconds:5.0f} s  {python}: {recipe.command.strip()}{first}")
+        return "\n".join(lines)
+
+    def _build(self, recipe: Recipe) -> Venv:
         venv = Venv(Path(tempfile.mkdtemp(prefix="venv-", dir=self.tmp)))
         made = subprocess.run(
             [recipe.python, "-m", "venv", str(venv.path)], capture_output=True, text=True

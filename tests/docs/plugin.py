@@ -90,6 +90,13 @@ def pytest_runtest_setup(item) -> None:
         SITE.start()  # the site builds on the idle core while the pages run
 
 
+def pytest_terminal_summary(terminalreporter) -> None:
+    summary = VENVS.summary()
+    if summary:
+        terminalreporter.write_sep("-", "install blocks")
+        terminalreporter.write_line(summary)
+
+
 def pytest_unconfigure() -> None:
     ev.WARM.stop()
     SITE.cleanup()
