@@ -176,8 +176,15 @@ class _Session:
                 self._builds[recipe] = self._builder.submit(self._make, recipe)
 
     def install(self, recipe: Recipe) -> Venv:
-        """The recipe's venv (built now, or waited for if already under way)."""
-        self.prefetch(recipe)
+        """The recipe's venv: waited for if prefetched, else built now, in this thread
+        (not queued behind the prefetched ones)."""
+        if recipe not in self._builds:
+            build: Future = Future()
+            self._builds[recipe] = build
+            try:
+                build.set_result(self._make(recipe))
+            except BaseException as error:
+                build.set_exception(error)
         return self._builds[recipe].result()
 
     def run_in(self, venv: Venv, command: str) -> None:
