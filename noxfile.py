@@ -3,6 +3,7 @@
 Sessions: tests (unit + integration + docs, the CI job), doctest (the docs only),
 docs (strict site build), serve (local registry + live docs), update (rewrite
 snippet .out files), lint, stress (fuzzing, faults, load), bench, lock (regenerate uv.lock),
+build (wheel + sdist, checked), publish-docs (a version of the site onto gh-pages),
 compat (the support matrix on the Install page), lowest (the lowest versions pyproject allows).
 """
 
@@ -79,7 +80,7 @@ def pytest(session: nox.Session, *args: str) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """Unit, integration and documentation tests, one local registry for all of them."""
-    install(session, "test", "docs")
+    install(session, "test", "docs", "release")
     ensure_chromium(session)
     pytest(session, "tests", "docs", "src/hokusai", "--doctest-modules")
 
@@ -170,9 +171,31 @@ def lock(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff over the code, the tests and the snippets."""
+    """ruff over the code, the tests and the snippets; actionlint over the workflows."""
     sync(session, "--only-group=lint")
     session.run("ruff", "check", ".")
+    session.run("actionlint")  # .github/workflows/; shellcheck (also installed) checks run: steps
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Wheel and sdist into dist/, twine check, contents, smoke test each in a fresh venv.
+
+    Fails while pyproject.toml's URLs are placeholders, and on a release version without
+    its CHANGELOG.md entry. `-- --tag vX.Y.Z` also requires the version to match the tag.
+    """
+    sync(session, "--only-group=release")
+    session.run("python", "-m", "tests.release.build", *session.posargs, env={"UV": UV})
+
+
+@nox.session(name="publish-docs")
+def publish_docs(session: nox.Session) -> None:
+    """`-- <version> [alias] [--push]`: this commit's site onto the gh-pages branch, with mike.
+
+    Refuses unless the doc tests passed on this commit (their verified-run record).
+    """
+    install(session, "docs", "release")
+    session.run("python", "-m", "tests.release.publish_docs", *session.posargs)
 
 
 @nox.session

@@ -4,7 +4,9 @@ A page asks for one with an HTML comment on a line of its own:
 
 * ``<!-- generated: cli -->`` — every ``hokusai`` command, from the click objects;
 * ``<!-- generated: environment -->`` — every environment variable, from
-  :mod:`hokusai.config`, the gateway settings module and the CLI options.
+  :mod:`hokusai.config`, the gateway settings module and the CLI options;
+* ``<!-- generated: old-guide -->`` — the old guide's call shapes and what each does now
+  (:mod:`old_guide`, next to this file).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import re
 
 import click
+from old_guide import old_guide_table  # mkdocs puts this folder on sys.path while loading hooks
 
 GENERATED = re.compile(r"^<!--\s*generated:\s*(?P<name>[\w-]+)\s*-->[ \t]*$", re.M)
 
@@ -56,7 +59,7 @@ def cli_reference() -> str:
 
 
 def environment_reference() -> str:
-    from hokusai._translate import BOUNDED_RETRIES
+    from hokusai._retries import BOUNDED_RETRIES
     from hokusai.config import SDK_ENVIRONMENT_VARIABLES
     from hokusai.gateway.settings import GatewaySettings
 
@@ -74,13 +77,18 @@ def environment_reference() -> str:
         )
     for name, value in BOUNDED_RETRIES.items():
         rows.append(
-            f"| `{name}` | SDK (MLflow client) | MLflow's own setting; the SDK sets this default "
-            f"unless you set it. | `{value}` |"
+            f"| `{name}` | SDK (MLflow client) | MLflow's own setting; unless you set it, the "
+            f"SDK's requests (and plain `mlflow` requests carrying a Hokusai key) use this "
+            f"value. | `{value}` |"
         )
     return "\n".join(rows) + "\n"
 
 
-SECTIONS = {"cli": cli_reference, "environment": environment_reference}
+SECTIONS = {
+    "cli": cli_reference,
+    "environment": environment_reference,
+    "old-guide": old_guide_table,
+}
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:

@@ -7,9 +7,9 @@ Examples:
 """
 
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
 
 from hokusai import _environment  # noqa: F401 - first: stops on a mixed or too old MLflow
+from hokusai import _legacy
 from hokusai.core import LineageEntry, ModelLineage, ModelRegistry, Promotion, TokenizedModel
 from hokusai.errors import HokusaiError
 from hokusai.tracking import ExperimentManager, PerformanceTracker
@@ -20,15 +20,9 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 
-def __getattr__(name: str) -> Any:
-    # `hokusai.init(...)` from old guides: fail with what to do instead.
-    if name == "init":
-        from hokusai._legacy import INIT_MESSAGE
-        from hokusai.errors import UnsupportedCallError
-
-        raise UnsupportedCallError(INIT_MESSAGE)
-    raise AttributeError(f"module 'hokusai' has no attribute {name!r}")
-
+# Names and modules of old guides: moved ones work with a warning, the rest say what to use.
+__getattr__ = _legacy.module_getattr(__name__)
+_legacy.install()
 
 __all__ = [
     "ExperimentManager",

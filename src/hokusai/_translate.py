@@ -1,19 +1,14 @@
-"""Turn MLflow and HTTP failures into Hokusai errors that say what to do.
-
-Also bounds MLflow's silent retries (247 s on a 503 by default) and announces each
-retry as a logged warning on the ``hokusai`` logger.
-"""
+"""Turn MLflow and HTTP failures into Hokusai errors that say what to do."""
 
 from __future__ import annotations
 
 import contextlib
 import json
-import logging
-import os
 import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
+from hokusai._retries import RetryPolicy
 from hokusai.config import Setting
 from hokusai.errors import (
     AuthenticationError,
@@ -25,16 +20,6 @@ from hokusai.errors import (
     RegistryUnavailableError,
     ValidationError,
 )
-
-logger = logging.getLogger("hokusai")
-
-# MLflow's defaults retry a 503 for 247 s in silence (MLFLOW_FACTS §4); ours fail in ~3 s.
-# A user's own setting of any of these variables wins.
-BOUNDED_RETRIES = {
-    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
-    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
-    "MLFLOW_HTTP_REQUEST_TIMEOUT": "30",
-}
 
 CANONICAL_PATH = "/api/mlflow"
 LOCAL_HINT = "e.g. http://127.0.0.1:5000/api/mlflow as printed by `hokusai local up`"
@@ -56,75 +41,6 @@ _CREDENTIALS = re.compile(
     r"credential was sent|api_key query parameter"
 )
 _ERROR_PREFIX = re.compile(r"^[A-Z_]+: ")
-
-
-def bound_retries() -> None:
-    """Apply :data:`BOUNDED_RETRIES` where the user has not chosen otherwise.
-
-    Also installs :class:`RetryAnnouncer`, so each retry is logged as a warning.
-
-    Examples:
-        >>> import os
-        >>> from hokusai._translate import bound_retries
-        >>> bound_retries()
-        >>> "MLFLOW_HTTP_REQUEST_MAX_RETRIES" in os.environ
-        True
-    """
-    for name, value in BOUNDED_RETRIES.items():
-        os.environ.setdefault(name, value)
-    RetryAnnouncer.install()
-
-
-def attempts() -> int:
-    """How many requests MLflow makes before giving up (retries + 1).
-
-    Examples:
-        >>> from hokusai._translate import attempts
-        >>> attempts() >= 1
-        True
-    """
-    try:
-        return int(os.environ.get("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "7")) + 1
-    except ValueError:
-        return 8
-
-
-class RetryAnnouncer(logging.Filter):
-    """Turns urllib3's silent retry records into a ``hokusai`` warning per retry.
-
-    urllib3 records each retry at DEBUG level on ``urllib3.util.retry``; this filter
-    reads them, logs ``Registry request failed (HTTP 503); retrying (attempt 2 of 3)…``
-    and drops the DEBUG record so nothing else changes.
-    """
-
-    _installed = False
-
-    @classmethod
-    def install(cls) -> None:
-        if cls._installed:
-            return
-        retry_logger = logging.getLogger("urllib3.util.retry")
-        retry_logger.addFilter(cls())
-        if retry_logger.level == logging.NOTSET or retry_logger.level > logging.DEBUG:
-            retry_logger.setLevel(logging.DEBUG)
-        cls._installed = True
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno > logging.DEBUG:
-            return True
-        if str(record.msg).startswith("Incremented Retry") and len(record.args or ()) == 2:
-            url, retry = record.args
-            last = retry.history[-1] if getattr(retry, "history", None) else None
-            if last is not None:
-                reason = f"HTTP {last.status}" if last.status else type(last.error).__name__
-                logger.warning(
-                    "Registry request failed (%s) for %s; retrying (attempt %d of %d)…",
-                    reason,
-                    str(url).split("?")[0],
-                    len(retry.history) + 1,
-                    attempts(),
-                )
-        return False
 
 
 def suggested_uri(uri: str) -> str:
@@ -168,12 +84,16 @@ def _source(setting: Setting | str) -> tuple[str, str]:
 
 
 def translate(
-    exc: Exception, tracking_uri: Setting | str, api_key: Setting | bool | None = True
+    exc: Exception,
+    tracking_uri: Setting | str,
+    api_key: Setting | bool | None = True,
+    attempts: int | None = None,
 ) -> HokusaiError:
     """The Hokusai error for an exception raised by MLflow or requests.
 
     ``api_key`` is the key setting that was used (``None``: no key configured;
-    ``True``: unknown), so a 401 can say where the key came from.
+    ``True``: unknown), so a 401 can say where the key came from. ``attempts`` is how
+    many requests were made (default: what the retry policy of the environment makes).
 
     Examples:
         >>> from mlflow.exceptions import RestException
@@ -223,7 +143,9 @@ def translate(
         return RegistryNotFoundError(not_found_message(uri, uri_source))
     if code in ("INVALID_PARAMETER_VALUE", "BAD_REQUEST") or status == 400:
         return ValidationError(f"The registry at {uri} rejected the request: {message}")
-    return _unavailable(text, status, code, message, uri, uri_source)
+    if attempts is None:
+        attempts = RetryPolicy.from_environment().attempts
+    return _unavailable(text, status, code, message, uri, uri_source, attempts)
 
 
 def not_found_message(uri: str, uri_source: str) -> str:
@@ -246,9 +168,16 @@ def not_found_message(uri: str, uri_source: str) -> str:
 
 
 def _unavailable(
-    text: str, status: int | None, code: str, message: str, uri: str, uri_source: str
+    text: str,
+    status: int | None,
+    code: str,
+    message: str,
+    uri: str,
+    uri_source: str,
+    attempts: int,
 ) -> HokusaiError:
     where = f"the registry at {uri} (URI from {uri_source})"
+    tries = f"{attempts} attempt{'' if attempts == 1 else 's'}"
     local = (
         "If it is your local registry, start it with `hokusai local up`; otherwise check "
         "the URL (MLFLOW_TRACKING_URI / HOKUSAI_API_ENDPOINT)."
@@ -265,13 +194,13 @@ def _unavailable(
         answered = too_many.group(1) if too_many else status or 503
         return RegistryUnavailableError(
             f"{where[0].upper()}{where[1:]} is temporarily unavailable (HTTP {answered}, still "
-            f"failing after {attempts()} attempts). Retry in a minute; if it persists, the "
+            f"failing after {tries}). Retry in a minute; if it persists, the "
             "registry's MLflow server is down: run `hokusai doctor` and contact its operator."
         )
     if _TIMEOUT.search(text):
         return RegistryUnavailableError(
-            f"{where[0].upper()}{where[1:]} did not answer in time (after {attempts()} "
-            "attempts). Retry later, or raise MLFLOW_HTTP_REQUEST_TIMEOUT for slow uploads."
+            f"{where[0].upper()}{where[1:]} did not answer in time (after {tries}). "
+            "Retry later, or raise MLFLOW_HTTP_REQUEST_TIMEOUT for slow uploads."
         )
     if _UNREACHABLE.search(text):
         return RegistryUnavailableError(f"Cannot reach {where}. {local}")
@@ -284,7 +213,7 @@ def _unavailable(
 
 @contextlib.contextmanager
 def translated_errors(
-    tracking_uri: Setting | str, api_key: Setting | bool | None = True
+    tracking_uri: Setting | str, api_key: Setting | bool | None = True, attempts: int | None = None
 ) -> Iterator[None]:
     """Re-raise MLflow / requests failures inside the block as Hokusai errors.
 
@@ -301,4 +230,4 @@ def translated_errors(
     except HokusaiError:
         raise
     except (MlflowException, requests.RequestException) as exc:
-        raise translate(exc, tracking_uri, api_key) from exc
+        raise translate(exc, tracking_uri, api_key, attempts) from exc

@@ -28,7 +28,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from hokusai.errors import ConfigurationError
+from hokusai._legacy import module_getattr
+from hokusai.errors import ConfigurationError, UnsupportedImportError
 
 
 @dataclass(frozen=True)
@@ -225,3 +226,9 @@ def write_config_file(
         handle.write(body)
     os.chmod(path, 0o600)
     return path
+
+
+# Names of old guides (setup_mlflow_auth, get_mlflow_status…) say what to use instead. This
+# is a plain module: `from hokusai.config import <name>` only sees __getattr__, so a gone
+# name raises an ImportError here (see hokusai._legacy).
+__getattr__ = module_getattr(__name__, UnsupportedImportError)

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from hokusai._translate import SET_KEY_HINT, not_found_message, suggested_uri
+from hokusai.auth import API_KEY_HEADER
 from hokusai.config import Setting, resolve_api_key, resolve_tracking_uri
 from hokusai.errors import ConfigurationError
 
@@ -82,7 +83,7 @@ def _versions() -> Check:
 
 
 def _retries() -> Check:
-    from hokusai._translate import BOUNDED_RETRIES
+    from hokusai._retries import BOUNDED_RETRIES
 
     shown = []
     for name, default in BOUNDED_RETRIES.items():
@@ -94,7 +95,8 @@ def _retries() -> Check:
     return Check(
         "client retries",
         INFO,
-        ", ".join(shown) + "; plain mlflow without the SDK retries a 503 silently for ~4 min",
+        ", ".join(shown)
+        + "; MLflow requests without a Hokusai key retry a 503 silently for ~4 min",
     )
 
 
@@ -165,7 +167,7 @@ def _network(uri: str, timeout: float) -> list[Check]:
 
 def _headers(key: Setting | None) -> dict[str, str]:
     if key is not None:
-        return {"X-API-Key": key.value}
+        return {API_KEY_HEADER: key.value}
     token = os.environ.get("MLFLOW_TRACKING_TOKEN")
     return {"Authorization": f"Bearer {token}"} if token else {}
 

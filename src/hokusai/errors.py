@@ -56,9 +56,11 @@ class AuthenticationError(HokusaiError):
     """The registry did not accept the API key (missing, unknown, revoked or expired).
 
     Examples:
-        >>> from hokusai.errors import AuthenticationError, HokusaiError
-        >>> issubclass(AuthenticationError, HokusaiError)
-        True
+        >>> from mlflow.exceptions import RestException
+        >>> from hokusai._translate import translate
+        >>> answer = RestException({"error_code": "UNAUTHENTICATED", "message": "API key required"})
+        >>> print(translate(answer, "http://127.0.0.1:5000/api/mlflow", api_key=None))
+        Authentication failed at http://127.0.0.1:5000/api/mlflow: no API key is configured. Set a valid key with `export HOKUSAI_API_KEY=<key>` or `hokusai login --api-key <key>` (or pass api_key=...).
     """
 
 
@@ -83,19 +85,26 @@ class RegistryNotFoundError(HokusaiError):
     """The tracking URI does not point at a Hokusai registry (HTTP 404 on the API).
 
     Examples:
-        >>> from hokusai.errors import RegistryNotFoundError, HokusaiError
-        >>> issubclass(RegistryNotFoundError, HokusaiError)
-        True
+        >>> from mlflow.exceptions import MlflowException
+        >>> from hokusai._translate import translate
+        >>> proxy_404 = MlflowException("INTERNAL_ERROR: Response: {'detail': 'Not Found'}")
+        >>> print(translate(proxy_404, "http://127.0.0.1:5000/mlflow-typo"))  # doctest: +ELLIPSIS
+        http://127.0.0.1:5000/mlflow-typo is not the MLflow API of a Hokusai registry (HTTP 404; ...
     """
 
 
 class ModelNotFoundError(HokusaiError, LookupError):
-    """The registered model or version does not exist.
+    """The registered model or version does not exist (also a ``LookupError``).
 
     Examples:
-        >>> from hokusai.errors import ModelNotFoundError
-        >>> issubclass(ModelNotFoundError, LookupError)
-        True
+        >>> from hokusai.core._versions import get_version
+        >>> class EmptyRegistry:  # a registry client that finds no versions
+        ...     def search_model_versions(self, *args, **kwargs):
+        ...         return []
+        >>> get_version(EmptyRegistry(), "lead-scorer", version=None)
+        Traceback (most recent call last):
+        ...
+        hokusai.errors.ModelNotFoundError: No registered model named 'lead-scorer'; register one with register_tokenized_model() or `hokusai model register`.
     """
 
 
@@ -103,9 +112,13 @@ class RegistryUnavailableError(HokusaiError):
     """The registry could not be reached, or answered 5xx / timed out.
 
     Examples:
-        >>> from hokusai.errors import RegistryUnavailableError, HokusaiError
-        >>> issubclass(RegistryUnavailableError, HokusaiError)
-        True
+        >>> from hokusai import ModelRegistry
+        >>> nothing_listens = ModelRegistry("http://127.0.0.1:9/api/mlflow", api_key="hk_test_x")
+        >>> try:
+        ...     nothing_listens.list_models()
+        ... except RegistryUnavailableError as error:
+        ...     print(str(error)[:104])
+        Cannot connect to the registry at http://127.0.0.1:9/api/mlflow (URI from argument): connection refused.
     """
 
 
@@ -113,9 +126,14 @@ class RegistrationError(HokusaiError):
     """A registration failed part-way; nothing was left half-registered.
 
     Examples:
-        >>> from hokusai.errors import RegistrationError, HokusaiError
-        >>> issubclass(RegistrationError, HokusaiError)
-        True
+        >>> from types import SimpleNamespace
+        >>> from hokusai.core._versions import await_ready
+        >>> failed = SimpleNamespace(name="lead-scorer", version="3", status="FAILED_REGISTRATION",
+        ...                          status_message="the upload failed")
+        >>> await_ready(None, failed)
+        Traceback (most recent call last):
+        ...
+        hokusai.errors.RegistrationError: Version 3 of lead-scorer did not become READY (status FAILED_REGISTRATION): the upload failed.
     """
 
 
@@ -123,9 +141,15 @@ class PromotionError(HokusaiError):
     """An alias could not be moved (e.g. there is nothing to roll back to).
 
     Examples:
-        >>> from hokusai.errors import PromotionError, HokusaiError
-        >>> issubclass(PromotionError, HokusaiError)
-        True
+        >>> from types import SimpleNamespace
+        >>> from hokusai.core._lineage import rollback
+        >>> class NeverPromoted:  # a registry client whose model has no alias history
+        ...     def get_registered_model(self, name):
+        ...         return SimpleNamespace(aliases={}, tags={})
+        >>> rollback(NeverPromoted(), "lead-scorer", "production")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        hokusai.errors.PromotionError: Cannot roll back lead-scorer@production: there is no earlier promoted version (current: unset). ...
     """
 
 
@@ -148,9 +172,26 @@ class UnsupportedImportError(HokusaiError, ImportError):
     """A name imported from a module of an old guide; the message names the right import.
 
     Examples:
-        >>> from hokusai.errors import UnsupportedImportError
-        >>> issubclass(UnsupportedImportError, ImportError)
-        True
+        >>> try:
+        ...     from hokusai import setup
+        ... except ImportError as error:
+        ...     print(type(error).__name__, str(error)[:37])
+        UnsupportedImportError hokusai.setup is not part of this SDK
+    """
+
+
+class UnsupportedModuleError(UnsupportedImportError, ModuleNotFoundError):
+    """A module of an old guide that this SDK does not have; the message says what to use.
+
+    A ``ModuleNotFoundError``, so tools that skip missing modules (``pytest.importorskip``)
+    treat it as one.
+
+    Examples:
+        >>> try:
+        ...     import hokusai.core.ab_testing
+        ... except ModuleNotFoundError as error:
+        ...     print(type(error).__name__, error.name)
+        UnsupportedModuleError hokusai.core.ab_testing
     """
 
 
@@ -166,5 +207,6 @@ __all__ = [
     "RegistryUnavailableError",
     "UnsupportedCallError",
     "UnsupportedImportError",
+    "UnsupportedModuleError",
     "ValidationError",
 ]

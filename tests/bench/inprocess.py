@@ -56,31 +56,22 @@ def key_verify(workdir: Path, keys: int, calls: int) -> dict[str, float]:
 
 
 def plugin_overhead(workdir: Path, calls: int) -> dict[str, float]:
-    """CPU µs per request that the app plugin (``InProcessGateway``) adds around a no-op
-    ASGI app, in this process: ``GET experiments/get`` with an ``X-API-Key``, the JSON
-    access line formatted and written to /dev/null. The rules' share of MLflow's CPU,
-    without MLflow's own noise (uvicorn's work is the same with or without the plugin)."""
+    """CPU µs per request that the app plugin (the rules core around MLflow's app) adds
+    around a no-op ASGI app, in this process: ``GET experiments/get`` with an
+    ``X-API-Key``, the JSON access line formatted and written to /dev/null. The rules'
+    share of MLflow's CPU, without MLflow's own noise (uvicorn's work is the same with or
+    without the plugin)."""
     from hokusai.gateway.access_log import JsonFormatter
-    from hokusai.gateway.mlflow_app import InProcessGateway
+    from hokusai.gateway.core import Gateway
+    from hokusai.gateway.responses import send_json
 
     store = KeyStore(f"sqlite:///{workdir / 'plugin-keys.db'}")
     _key, secret = store.create("bench", ("read",))
-    body = b'{"experiment": {}}'
 
     async def noop(scope, receive, send) -> None:
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})  # fmt: skip
+        await send_json(send, 200, {"experiment": {}})
 
-    app = InProcessGateway(noop, GatewaySettings(db_url=store.url), store)
+    app = Gateway(noop, GatewaySettings(db_url=store.url), store)
     path = "/api/mlflow/api/2.0/mlflow/experiments/get"
     headers = [(b"host", b"127.0.0.1:5000"), (b"user-agent", b"mlflow-python-client/3.17.2"),
                (b"accept", b"*/*"), (b"x-api-key", secret.encode())]  # fmt: skip

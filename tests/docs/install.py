@@ -3,7 +3,8 @@
 An *install block* is a ``bash`` block whose every command is ``python -m pip …``
 (:func:`is_install_block`). The harness runs it exactly as shown, with a new
 environment's ``bin`` first on PATH (as after ``source .venv/bin/activate``), in a
-copy of this working tree (the pages say "from the root of your clone"). The blocks
+clone of this repository with the working tree's edits on top (the pages say "from
+the root of your clone"; the package takes its version from git). The blocks
 after it on the same page run in that environment too
 (:func:`tests.docs.evaluators.block_environment`), so a page checks what it promises
 right where it promises it. Two markers, on the line above the block:
@@ -152,18 +153,25 @@ class _Session:
         return Path(self._tmp.name)
 
     def tree(self) -> Path:
-        """A copy of the working tree as a clone has it (tracked and new files, no
-        ignored ones): what ``python -m pip install .`` sees in a reader's clone."""
+        """A clone of this repository at HEAD, with the working tree's edits on top (new
+        files too, ignored ones not): what a reader's clone is, and what ``python -m pip
+        install .`` there builds, its version from git included."""
         if self._tree is None:
-            listed = subprocess.run(
-                ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                cwd=ROOT,
-                capture_output=True,
-                check=True,
-            ).stdout.decode()
             tree = self.tmp / "clone"
-            for name in filter(None, listed.split("\0")):
-                if (ROOT / name).is_file():  # deleted, not yet staged: not in a clone either
+
+            def git(*args: str, cwd: Path = ROOT) -> str:
+                return subprocess.run(
+                    ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
+                ).stdout
+
+            head = git("rev-parse", "HEAD").strip()
+            git("clone", "--quiet", "--shared", "--no-checkout", str(ROOT), str(tree))
+            git("checkout", "--quiet", "--detach", head, cwd=tree)
+            for name in filter(None, git("ls-files", "-z", "--deleted").split("\0")):
+                (tree / name).unlink(missing_ok=True)
+            edited = git("ls-files", "-z", "--modified", "--others", "--exclude-standard")
+            for name in filter(None, edited.split("\0")):
+                if (ROOT / name).is_file():
                     (tree / name).parent.mkdir(parents=True, exist_ok=True)
                     shutil.copy2(ROOT / name, tree / name)
             self._tree = tree

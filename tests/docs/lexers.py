@@ -2,7 +2,7 @@
 
 Sybil's stock Markdown parser keeps a block only when its info string is exactly
 ``python``; it silently drops ```` ```python title="x.py" ````, ``hl_lines`` and ``py``
-(MLFLOW_FACTS §5). This lexer accepts any info string and splits it into a language
+(docs/contributing/mlflow-facts.md). This lexer accepts any info string and splits it into a language
 and attributes, so nothing is dropped without the guard test noticing.
 """
 

@@ -3,14 +3,25 @@
 Run ids, logged-model ids, API-key secrets and ids, timestamps and the registry's
 port change on every run; they are replaced by placeholders on *both* sides before
 actual output is compared with the output a page shows. Nothing else is touched.
+
+The package's own version changes with every commit (it comes from git tags:
+``0.2.0`` on the tag ``v0.2.0``, ``0.2.1.devN+g<commit>`` after it). Pages show it as
+``<version>``; only the exact installed version (what ``hokusai --version`` prints in
+the tested environment) becomes that placeholder, so a page that names any other
+version still fails.
 """
 
 from __future__ import annotations
 
 import re
+from importlib.metadata import version
 
+INSTALLED_VERSION = version("hokusai-ml-platform")
 # For display: what a golden file keeps (a reader's registry runs on port 5000).
-DISPLAY_RULES = [(re.compile(r"(127\.0\.0\.1|localhost):\d{2,5}\b"), r"127.0.0.1:5000")]
+DISPLAY_RULES = [
+    (re.compile(r"(127\.0\.0\.1|localhost):\d{2,5}\b"), r"127.0.0.1:5000"),
+    (re.compile(rf"(?<![\w.+]){re.escape(INSTALLED_VERSION)}(?![\w.+])"), "<version>"),
+]
 RULES = [
     *DISPLAY_RULES,
     (re.compile(r"\bm-[0-9a-f]{32}\b"), "m-<model-id>"),

@@ -2,7 +2,7 @@
 
 Wired from the root ``conftest.py`` (a conftest's ``pytest_collect_file`` only sees
 files below its own folder). Each page runs in its own namespace and temporary
-working directory, against the session's local registry (``tests/stack.py``).
+working directory, against the session's local registry (``tests/support/stack.py``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from tests.docs.blocks import Kind, classify
 from tests.docs.install import VENVS, evaluate_install, page_recipes
 from tests.docs.lexers import fences
 from tests.docs.site_build import SITE
-from tests.stack import start_registry
+from tests.support.stack import start_registry
 
 EVALUATORS = {
     Kind.PYTHON: ev.evaluate_python,
@@ -72,7 +72,7 @@ def _checks_the_site(item) -> bool:
 @pytest.hookimpl(wrapper=True)
 def pytest_collection_modifyitems(config, items: list):
     # Pages start programs (the warm interpreter boots since their collection): run the
-    # tests that start none first (tests/stack.py then moves registry users last)...
+    # tests that start none first (tests/support/stack.py then moves registry users last)...
     items.sort(key=_starts_programs)
     result = yield
     if not config.option.collectonly:

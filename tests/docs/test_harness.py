@@ -141,7 +141,7 @@ def test_signature_check_catches_the_old_guides_drift():
         "from hokusai.services import ModelRegistry as Old\n"
     )
     assert any(
-        p.startswith("line 2: hokusai.evaluation.Evaluator does not exist") for p in problems
+        p.startswith("line 2: hokusai.evaluation has no name 'Evaluator'") for p in problems
     ), problems
     assert any("line 4: ModelRegistry has no attribute 'register_model'" in p for p in problems), (
         problems

@@ -11,10 +11,10 @@ import subprocess
 
 import pytest
 
+from tests.docs import warm
 from tests.docs.evaluators import WARM, block_environment
-from tests.docs.warm import COLD
 
-pytestmark = pytest.mark.skipif(COLD, reason="HOKUSAI_DOCS_COLD=1: no warm interpreter")
+needs_warm = pytest.mark.skipif(WARM.cold, reason=f"no warm interpreter: {WARM.cold_reason}")
 
 SCRIPTS = {
     "argv, sys.path[0], cwd, __name__ of -c": (
@@ -64,6 +64,7 @@ def run(script: str, env: dict[str, str], cwd) -> tuple[int, str, str]:
     return result.returncode, result.stdout, result.stderr
 
 
+@needs_warm
 @pytest.mark.parametrize("script", SCRIPTS.values(), ids=SCRIPTS.keys())
 def test_warm_python_behaves_as_the_real_one(script, tmp_path):
     warm = run(script, block_environment(), tmp_path)
@@ -71,7 +72,29 @@ def test_warm_python_behaves_as_the_real_one(script, tmp_path):
     assert warm == cold
 
 
+@needs_warm
 def test_programs_really_start_warm(tmp_path):
     check = "python -c 'import sys; print(\"mlflow\" in sys.modules)'"
     assert run(check, block_environment(), tmp_path)[1] == "True\n"
     assert run(check, cold_environment(), tmp_path)[1] == "False\n"
+
+
+@needs_warm
+def test_forked_programs_inherit_no_blas_thread_pool(tmp_path):
+    # The server fitted a model before forking; with more than one BLAS thread a forked
+    # child could deadlock in its first BLAS call.
+    check = (
+        "python -c 'from threadpoolctl import threadpool_info; "
+        'print(sorted({p["num_threads"] for p in threadpool_info()}))\''
+    )
+    assert run(check, block_environment(), tmp_path)[1] == "[1]\n"
+
+
+def test_where_the_fork_server_cannot_run_blocks_run_cold_with_a_warning(monkeypatch):
+    monkeypatch.setattr(warm, "COLD", False)
+    monkeypatch.setattr(warm, "unsupported", lambda: "the warm interpreter needs Linux (this is x)")
+    interpreter = warm.WarmInterpreter()
+    interpreter.start()
+    assert interpreter.process is None
+    with pytest.warns(UserWarning, match="docs run cold: the warm interpreter needs Linux"):
+        assert interpreter.environment() == {}

@@ -18,7 +18,13 @@ commands and snippets that each start a new interpreter; cold, that was most of
   the child's exit code or signal.
 
 ``python`` with options the shim does not know runs the real interpreter. Set
-``HOKUSAI_DOCS_COLD=1`` to run every block cold, as before.
+``HOKUSAI_DOCS_COLD=1`` to run every block cold, as before. Where the fork server
+cannot run (it needs Linux: ``fork``, ``pidfd_open``, file descriptors passed over
+Unix sockets), :func:`unsupported` says why and every block runs cold, with a warning.
+
+The server limits BLAS/OpenMP to one thread before it preloads: scikit-learn's ``fit``
+would otherwise start OpenBLAS's thread pool, and a process forked from a parent with
+a live thread pool can deadlock in its first BLAS call.
 
 Run as ``python -m tests.docs.warm SOCKET``; it prints ``ready`` when it accepts.
 """
@@ -28,6 +34,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import ctypes
+import ctypes.util
 import gc
 import json
 import os
@@ -40,6 +47,7 @@ import tempfile
 import threading
 import traceback
 import types
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -48,6 +56,43 @@ SHIMMED = ("python", "python3", "hokusai")
 READY = "ready"
 START_TIMEOUT = 120.0
 COLD = os.environ.get("HOKUSAI_DOCS_COLD") == "1"
+# Set in the server before numpy/scipy load: forked children inherit no thread pool.
+SINGLE_THREADED = {
+    name: "1"
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
+}
+_PR_SET_PDEATHSIG = 1
+
+
+def unsupported() -> str | None:
+    """Why the fork server cannot run on this platform, or ``None`` when it can.
+
+    Examples:
+        >>> import sys
+        >>> unsupported() is None or sys.platform != "linux"
+        True
+    """
+    if sys.platform != "linux":
+        return f"the warm interpreter needs Linux (this is {sys.platform})"
+    missing = [
+        name
+        for owner, name in ((os, "fork"), (os, "pidfd_open"), (socket, "recv_fds"))
+        if not hasattr(owner, name)
+    ]
+    if missing:
+        return f"this Python lacks {', '.join(missing)}"
+    try:
+        os.close(os.pidfd_open(os.getpid()))
+    except OSError as exc:  # a kernel older than 5.3, or a sandbox that forbids it
+        return f"pidfd_open does not work here ({exc})"
+    return None
+
+
+def die_with_parent() -> None:
+    """Ask the kernel to SIGTERM this process when its parent dies (glibc or musl)."""
+    library = ctypes.util.find_library("c")
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(library, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 # --- the server side -------------------------------------------------------------------
@@ -207,7 +252,8 @@ def print_user_traceback(exc: BaseException) -> None:
 
 def main() -> None:
     address = sys.argv[1]
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    die_with_parent()  # the harness stops it too; this covers the harness being killed
+    os.environ.update(SINGLE_THREADED)
     preload()
     program = serve(address)
     finish(program())
@@ -224,9 +270,16 @@ class WarmInterpreter:
         self.tmp: tempfile.TemporaryDirectory | None = None
         self.log: Path | None = None
         self._env: dict[str, str] | None = None
+        self._warned = False
+        self.cold_reason = "HOKUSAI_DOCS_COLD=1" if COLD else unsupported()
+
+    @property
+    def cold(self) -> bool:
+        """True when every block runs in a new interpreter (``cold_reason`` says why)."""
+        return self.cold_reason is not None
 
     def start(self) -> None:
-        if COLD or self.process is not None:
+        if self.cold or self.process is not None:
             return
         self.tmp = tempfile.TemporaryDirectory(prefix="hokusai-warm-")
         root = Path(self.tmp.name)
@@ -257,7 +310,10 @@ class WarmInterpreter:
     def environment(self) -> dict[str, str]:
         """Variables that route a block's ``python``/``hokusai`` to the warm server
         (empty when cold); ``PATH`` holds only the shim folder, to prepend."""
-        if COLD:
+        if self.cold:
+            if not COLD and not self._warned:
+                self._warned = True
+                warnings.warn(f"docs run cold: {self.cold_reason}", stacklevel=2)
             return {}
         self.start()
         if self.process.stdout is not None:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.gateway_harness import request
+from tests.support.client import request
 
 MOUNTS = ("/api/mlflow", "/mlflow", "")
 SEARCH = "/api/2.0/mlflow/experiments/search?max_results=1"

@@ -15,7 +15,8 @@ import sys
 import textwrap
 from pathlib import Path
 
-from tests.integration.gateway_harness import PeakRss, request
+from tests.support.client import request
+from tests.support.processes import PeakRss
 
 MiB = 1 << 20
 SIZE = 200 * MiB

@@ -14,8 +14,10 @@ import time
 import pytest
 
 from hokusai.local import free_port
-from tests.integration.gateway_harness import FakeMlflow, mlflow_url_of, request
 from tests.integration.gateway_serve import ServedGateway
+from tests.support.client import request
+from tests.support.fake_mlflow import FakeMlflow
+from tests.support.processes import mlflow_url_of
 
 SEARCH = "/api/2.0/mlflow/experiments/search?max_results=1"
 REQUESTS = re.compile(

@@ -21,10 +21,12 @@ from pathlib import Path
 
 import pytest
 
-from hokusai.gateway.auth import MISSING
+from hokusai.gateway.credentials import MISSING
 from hokusai.gateway.keys import KeyStore
 from hokusai.local import MlflowServer
-from tests.integration.gateway_harness import FakeMlflow, InProcessGateway, request
+from tests.support.client import request
+from tests.support.fake_mlflow import FakeMlflow
+from tests.support.servers import ThreadedGateway
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "gateway.md"
 API = "/api/mlflow/api/2.0/mlflow"
@@ -57,11 +59,8 @@ def plugin(tmp_path_factory, keys_url):
 
 @pytest.fixture(scope="module")
 def proxy(keys_url):
-    fake = FakeMlflow()
-    gateway = InProcessGateway(fake.url, keys_url)
-    yield gateway
-    gateway.close()
-    fake.close()
+    with FakeMlflow() as fake, ThreadedGateway(fake.url, keys_url) as gateway:
+        yield gateway
 
 
 @pytest.fixture(scope="module")

@@ -11,24 +11,20 @@ import urllib.request
 from pathlib import Path
 
 from hokusai.local import free_port
-from tests.stack import TEST_ENVIRONMENT
+from tests.support.stack import TEST_ENVIRONMENT
 
 START_TIMEOUT = 240
 
 
+def local_up(data_dir: Path, port: int) -> list[str]:
+    """The command line of ``hokusai local up`` on ``port`` with ``data_dir``."""
+    return [sys.executable, "-m", "hokusai", "local", "up", "--port", str(port),
+            "--data-dir", str(data_dir)]  # fmt: skip
+
+
 def start(data_dir: Path, port: int) -> tuple[subprocess.Popen, list[str]]:
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "hokusai",
-            "local",
-            "up",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data_dir),
-        ],
+        local_up(data_dir, port),
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -135,17 +131,7 @@ def test_port_in_use_is_a_clear_error(tmp_path):
         busy.listen()
         port = busy.getsockname()[1]
         result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "hokusai",
-                "local",
-                "up",
-                "--port",
-                str(port),
-                "--data-dir",
-                str(tmp_path),
-            ],
+            local_up(tmp_path, port),
             capture_output=True,
             text=True,
             timeout=120,

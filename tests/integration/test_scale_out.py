@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.integration.gateway_harness import request
 from tests.integration.scale_out_stack import (
     ARTIFACTS_PREFIX,
     BUCKET,
@@ -34,6 +33,7 @@ from tests.integration.scale_out_stack import (
     start_postgres,
     wait_all,
 )
+from tests.support.client import request
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "gateway.md"
 SEARCH = "/api/mlflow/api/2.0/mlflow/experiments/search?max_results=1"

@@ -25,8 +25,10 @@ import pytest
 from aiohttp import ClientSession, ClientTimeout, web
 
 from hokusai.local import MlflowServer, free_port
-from tests.integration.gateway_harness import FakeMlflow, InProcessGateway, request
 from tests.reliability._support import MLFLOW_ERROR_CODES
+from tests.support.client import request
+from tests.support.fake_mlflow import FakeMlflow
+from tests.support.servers import ThreadedGateway
 
 API = "/api/mlflow/api/2.0/mlflow"
 SEARCH = API + "/experiments/search"
@@ -87,11 +89,9 @@ def mlflow(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def gateway(mlflow, tmp_path_factory):
-    db = tmp_path_factory.mktemp("faults-keys") / "keys.db"
-    gw = InProcessGateway(mlflow.url, f"sqlite:///{db}", connect_timeout=2.0)
-    yield gw
-    gw.close()
+def gateway(mlflow):
+    with ThreadedGateway(mlflow.url, connect_timeout=2.0) as gw:
+        yield gw
 
 
 @pytest.fixture(scope="module")
@@ -99,53 +99,12 @@ def secret(gateway) -> str:
     return gateway.key("read", "write")[1]
 
 
-# ------------------------------------------------------------------ tiny upstreams
+# ------------------------------------------------------------------ the fake MLflow
 
 
-class RestartableEcho:
-    """An aiohttp echo on a fixed port that can go away and come back in milliseconds."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.loop = asyncio.new_event_loop()
-        threading.Thread(target=self.loop.run_forever, daemon=True).start()
-        self.runner: web.AppRunner | None = None
-        self.generation = 0
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def _run(self, coro):
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(30)
-
-    async def _handle(self, request: web.Request) -> web.Response:
-        body = await request.read()
-        return web.json_response({"generation": self.generation, "size": len(body)})
-
-    async def _start(self) -> None:
-        app = web.Application(client_max_size=0)
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        self.runner = web.AppRunner(app, access_log=None, keepalive_timeout=75)
-        await self.runner.setup()
-        await web.TCPSite(self.runner, "127.0.0.1", self.port, reuse_address=True).start()
-
-    def start(self) -> None:
-        self.generation += 1
-        self._run(self._start())
-
-    def stop(self) -> None:
-        self._run(self.runner.cleanup())
-
-    def close(self) -> None:
-        self.stop()
-        self.loop.call_soon_threadsafe(self.loop.stop)
-
-
-def test_slow_mlflow_beyond_the_timeout_is_a_clear_504_and_others_are_not_held_up(tmp_path):
-    slow = FakeMlflow(delay=5.0)  # well past the 1 s read timeout
-    gw = InProcessGateway(slow.url, f"sqlite:///{tmp_path / 'keys.db'}", read_timeout=1.0)
-    try:
+def test_slow_mlflow_beyond_the_timeout_is_a_clear_504_and_others_are_not_held_up():
+    # a delay well past the 1 s read timeout
+    with FakeMlflow(delay=5.0) as slow, ThreadedGateway(slow.url, read_timeout=1.0) as gw:
         _, key = gw.key("read")
         with ThreadPoolExecutor(4) as pool:
             started = time.monotonic()
@@ -170,17 +129,14 @@ def test_slow_mlflow_beyond_the_timeout_is_a_clear_504_and_others_are_not_held_u
             assert payload["error_code"] == "DEADLINE_EXCEEDED"
             assert "did not answer in time" in payload["message"]
         assert took < 10, f"the 1 s timeout took {took:.1f} s"
-    finally:
-        gw.close()
-        slow.close()
 
 
-def test_pooled_connections_survive_an_instant_upstream_restart(tmp_path):
+def test_pooled_connections_survive_an_instant_upstream_restart():
     """MLflow back within the pool's keep-alive: no request may fail on a stale connection."""
-    echo = RestartableEcho()
-    echo.start()
-    gw = InProcessGateway(echo.url, f"sqlite:///{tmp_path / 'keys.db'}", keepalive_timeout=30.0)
-    try:
+    with (
+        FakeMlflow(timeout_keep_alive=75) as fake,  # only the restarts end connections
+        ThreadedGateway(fake.url, keepalive_timeout=30.0) as gw,
+    ):
         _, key = gw.key("read", "write")
         headers = {"X-API-Key": key}
 
@@ -198,12 +154,9 @@ def test_pooled_connections_survive_an_instant_upstream_restart(tmp_path):
 
         burst(1)  # the pool now holds up to 8 idle keep-alive connections
         for generation in (2, 3):
-            echo.stop()
-            echo.start()
+            fake.stop()
+            fake.start()
             burst(generation)
-    finally:
-        gw.close()
-        echo.close()
 
 
 # ------------------------------------------------------------------ key store faults
@@ -221,18 +174,13 @@ def _keys_cli(*args: str) -> subprocess.CompletedProcess:
 def test_a_read_only_key_store_still_authenticates(tmp_path, secret):
     """A store mounted read-only (e.g. a replica): verification only reads, so it serves."""
     db = tmp_path / "keys.db"
-    echo = FakeMlflow()
-    writable = InProcessGateway(echo.url, f"sqlite:///{db}")
-    _, key = writable.key("read")
-    writable.close()
-    gw = InProcessGateway(echo.url, f"sqlite:///file:{db}?mode=ro&uri=true")
-    try:
-        assert request(gw.url, "POST", SEARCH, {"X-API-Key": key, **JSON}, ONE).status == 200
-        answer = request(gw.url, "POST", SEARCH, {"X-API-Key": "hk_live_" + "N" * 32}, b"{}")
-        assert error_of(answer, {401})["error_code"] == "UNAUTHENTICATED"
-    finally:
-        gw.close()
-        echo.close()
+    with FakeMlflow() as fake:
+        with ThreadedGateway(fake.url, f"sqlite:///{db}") as writable:
+            _, key = writable.key("read")
+        with ThreadedGateway(fake.url, f"sqlite:///file:{db}?mode=ro&uri=true") as gw:
+            assert request(gw.url, "POST", SEARCH, {"X-API-Key": key, **JSON}, ONE).status == 200
+            answer = request(gw.url, "POST", SEARCH, {"X-API-Key": "hk_live_" + "N" * 32}, b"{}")
+            assert error_of(answer, {401})["error_code"] == "UNAUTHENTICATED"
 
 
 def test_keys_cli_on_a_read_only_store_says_so_without_a_traceback(tmp_path):
@@ -244,44 +192,38 @@ def test_keys_cli_on_a_read_only_store_says_so_without_a_traceback(tmp_path):
     assert "read-only" in result.stderr.lower() or "readonly" in result.stderr.lower()
 
 
-def test_a_locked_key_store_is_a_clear_503_not_a_traceback(tmp_path):
+@pytest.fixture
+def locked_store(tmp_path):
+    """(fake MLflow, gateway, read key, a connection holding the key store's write lock)."""
     db = tmp_path / "keys.db"
-    echo = FakeMlflow()
-    gw = InProcessGateway(echo.url, f"sqlite:///{db}")
-    holder = sqlite3.connect(db, isolation_level=None)
-    try:
+    with FakeMlflow() as fake, ThreadedGateway(fake.url, f"sqlite:///{db}") as gw:
         _, key = gw.key("read")
+        holder = sqlite3.connect(db, isolation_level=None)
         holder.execute("BEGIN EXCLUSIVE")  # another process writing, e.g. a migration
-        mark = len(echo.seen)
-        answer = request(gw.url, "POST", SEARCH, {"X-API-Key": key, **JSON}, ONE, timeout=30)
-        assert len(echo.seen) == mark
-        payload = error_of(answer, {503})
-        assert payload["error_code"] == "TEMPORARILY_UNAVAILABLE"
-        assert "key store" in payload["message"]
-    finally:
-        holder.close()
-        gw.close()
-        echo.close()
+        try:
+            yield fake, gw, key, holder
+        finally:
+            holder.close()
 
 
-def test_the_gateway_recovers_once_the_key_store_is_unlocked(tmp_path):
-    db = tmp_path / "keys.db"
-    echo = FakeMlflow()
-    gw = InProcessGateway(echo.url, f"sqlite:///{db}")
-    holder = sqlite3.connect(db, isolation_level=None)
-    try:
-        _, key = gw.key("read")
-        holder.execute("BEGIN EXCLUSIVE")
-        # whatever the answer while locked (see the test above), it must not stick
-        with contextlib.suppress(ConnectionError, OSError):
-            request(gw.url, "POST", SEARCH, {"X-API-Key": key, **JSON}, ONE, timeout=30)
-        holder.execute("ROLLBACK")
-        assert request(gw.url, "POST", SEARCH, {"X-API-Key": key, **JSON}, ONE).status == 200
-        assert request(gw.url, "GET", "/ready").status == 200
-    finally:
-        holder.close()
-        gw.close()
-        echo.close()
+def test_a_locked_key_store_is_a_clear_503_not_a_traceback(locked_store):
+    fake, gw, key, _holder = locked_store
+    mark = len(fake.seen)
+    answer = request(gw.url, "POST", SEARCH, {"X-API-Key": key, **JSON}, ONE, timeout=30)
+    assert len(fake.seen) == mark
+    payload = error_of(answer, {503})
+    assert payload["error_code"] == "TEMPORARILY_UNAVAILABLE"
+    assert "key store" in payload["message"]
+
+
+def test_the_gateway_recovers_once_the_key_store_is_unlocked(locked_store):
+    _fake, gw, key, holder = locked_store
+    # whatever the answer while locked (see the test above), it must not stick
+    with contextlib.suppress(ConnectionError, OSError):
+        request(gw.url, "POST", SEARCH, {"X-API-Key": key, **JSON}, ONE, timeout=30)
+    holder.execute("ROLLBACK")
+    assert request(gw.url, "POST", SEARCH, {"X-API-Key": key, **JSON}, ONE).status == 200
+    assert request(gw.url, "GET", "/ready").status == 200
 
 
 # ------------------------------------------------------------------ real MLflow faults
@@ -433,11 +375,9 @@ def faulty(mlflow, tmp_path_factory):
     """(proxy, gateway in front of the proxy, key)."""
     mlflow.ready()
     proxy = FaultProxy(mlflow.url)
-    db = tmp_path_factory.mktemp("faults-sdk") / "keys.db"
-    gw = InProcessGateway(proxy.url, f"sqlite:///{db}")
-    _, key = gw.key("read", "write")
-    yield proxy, gw, key
-    gw.close()
+    with ThreadedGateway(proxy.url) as gw:
+        _, key = gw.key("read", "write")
+        yield proxy, gw, key
     proxy.close()
 
 

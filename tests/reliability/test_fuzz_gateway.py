@@ -1,13 +1,13 @@
-"""Hypothesis-generated requests against the gateway's ASGI app, with an echo "MLflow".
+"""Hypothesis-generated requests against the gateway's ASGI app, with a fake MLflow.
 
 Each generated request goes through the real app (``create_app(GatewaySettings(...))``
-with a SQLite key store) on this module's event loop; the echo upstream records what
-was forwarded. Properties, checked on every case:
+with a SQLite key store) on this module's event loop; the fake MLflow
+(:mod:`tests.support.fake_mlflow`) records what was forwarded. Properties, checked on every case:
 
 - the gateway never answers 5xx (the upstream is healthy here, and never sends 5xx);
 - every answer the gateway makes itself is MLflow-shaped JSON with a code MLflow knows;
 - a request whose credentials are missing, malformed, conflicting, unknown, revoked,
-  expired or lack the scope is never forwarded (read off the echo, oracle below);
+  expired or lack the scope is never forwarded (read off the fake, oracle below);
 - no credential reaches MLflow (headers, path, query), and no key appears in an error
   body or in any log line (the access log is on); the key *id* is forwarded, once;
 - a forwarded body arrives byte for byte.
@@ -41,20 +41,15 @@ from tests.reliability._profiles import (
     STRESS_MIN_CASES,
     profile,
 )
-from tests.reliability._support import (
-    EchoUpstream,
-    Reply,
-    asgi_call,
-    assert_mlflow_error,
-    captured_logs,
-    fragments,
-)
+from tests.reliability._support import assert_mlflow_error, captured_logs, fragments
+from tests.support.client import Reply, asgi_call
+from tests.support.fake_mlflow import FakeMlflow
 
 PROFILE = profile()
 # Shrinking a known bug's counterexample only costs time: those tests stop at the first.
 NO_SHRINK = settings(PROFILE, phases=[Phase.explicit, Phase.generate])
 
-# Independent oracle for "this may be done with a read-only key" (MLFLOW_FACTS §2),
+# Independent oracle for "this may be done with a read-only key" (docs/contributing/mlflow-facts.md),
 # deliberately not the gateway's own table.
 READ_ONLY_POST_SUFFIXES = (
     "/experiments/search",
@@ -80,7 +75,7 @@ _PLACEHOLDER = re.compile(r"<(?:(\w+):)?\w+>")
 @dataclass
 class Stack:
     loop: asyncio.AbstractEventLoop
-    echo: EchoUpstream
+    mlflow: FakeMlflow
     app: object
     logs: object
     secrets: dict[str, str]  # label -> secret
@@ -101,9 +96,9 @@ class Stack:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     loop = asyncio.new_event_loop()
-    echo = loop.run_until_complete(EchoUpstream().start())
+    mlflow = FakeMlflow()
     db = tmp_path_factory.mktemp("fuzz") / "keys.db"
-    app = create_app(GatewaySettings(mlflow_url=echo.url, db_url=f"sqlite:///{db}"))
+    app = create_app(GatewaySettings(mlflow_url=mlflow.url, db_url=f"sqlite:///{db}"))
     secrets, ids = {}, {}
     for label, scopes in (("write", ("read", "write")), ("read", ("read",)), ("admin", ("admin",))):
         key, secrets[label] = app.store.create(label, scopes)
@@ -116,9 +111,9 @@ def stack(tmp_path_factory):
     ids["expired"] = key.id
     secrets["unknown"] = "hk_live_" + "Z" * 32  # well-formed, never stored
     with captured_logs() as logs:
-        yield Stack(loop, echo, app, logs, secrets, ids)
-    loop.run_until_complete(app.upstream.close())
-    loop.run_until_complete(echo.close())
+        yield Stack(loop, mlflow, app, logs, secrets, ids)
+    loop.run_until_complete(app.inner.close())
+    mlflow.close()
     app.store.close()
     loop.close()
 
@@ -333,7 +328,7 @@ def _may_forward_with(stack: Stack, case: Case) -> str | None:
 
 def send(stack: Stack, case: Case) -> tuple[Reply, list, str]:
     """Send ``case``; returns the reply, what MLflow received, and the new log lines."""
-    seen, mark = len(stack.echo.seen), len(stack.logs.lines)
+    seen, mark = len(stack.mlflow.seen), len(stack.logs.lines)
     reply = stack.run(
         asgi_call(
             stack.app,
@@ -345,7 +340,7 @@ def send(stack: Stack, case: Case) -> tuple[Reply, list, str]:
         )
     )
     stack.statuses[reply.status] = stack.statuses.get(reply.status, 0) + 1
-    return reply, stack.echo.seen[seen:], stack.logs.since(mark)
+    return reply, stack.mlflow.seen[seen:], stack.logs.since(mark)
 
 
 def check_case(stack: Stack, case: Case, name: str) -> tuple[Reply, list]:

@@ -1,6 +1,6 @@
 """What an attacker (or a careless client) observes at the gateway, over real sockets.
 
-The gateway runs under uvicorn in this process (``InProcessGateway``) in front of a
+The gateway runs under uvicorn in this process (``ThreadedGateway``) in front of a
 recording fake MLflow, so "reached MLflow" is read off what the fake received, and the
 gateway's logs (access log on) are captured in full. The last two tests use the
 session's real registry and the ``hokusai keys`` CLI, as an operator would.
@@ -22,8 +22,10 @@ import pytest
 
 from hokusai.gateway import app as gateway_app
 from hokusai.gateway import keys as gateway_keys
-from tests.integration.gateway_harness import FakeMlflow, InProcessGateway, request
 from tests.reliability._support import MLFLOW_ERROR_CODES, LogCapture, fragments
+from tests.support.client import request
+from tests.support.fake_mlflow import FakeMlflow
+from tests.support.servers import ThreadedGateway
 
 API = "/api/mlflow/api/2.0/mlflow"
 SEARCH = API + "/experiments/search"
@@ -33,17 +35,14 @@ MiB = 1 << 20
 
 @pytest.fixture(scope="module")
 def fake():
-    server = FakeMlflow()
-    yield server
-    server.close()
+    with FakeMlflow() as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
-def gateway(fake, tmp_path_factory):
-    db = tmp_path_factory.mktemp("security") / "keys.db"
-    gw = InProcessGateway(fake.url, f"sqlite:///{db}")
-    yield gw
-    gw.close()
+def gateway(fake):
+    with ThreadedGateway(fake.url) as gw:
+        yield gw
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +124,7 @@ def test_a_key_never_reaches_mlflow_logs_error_bodies_or_metrics(
         assert answer.status == 200, answer.body
         (seen,) = forwarded
         assert seen.header("X-Hokusai-Key-Id") == [keys["write"][0]]
-        assert no_piece_of(secret, seen.raw_path + json.dumps(seen.headers))
+        assert no_piece_of(secret, seen.target + json.dumps(seen.headers))
     else:
         assert not forwarded
         assert answer.status in (401, 403)
@@ -172,7 +171,7 @@ def test_every_encoding_of_the_api_key_parameter_is_stripped(gateway, fake, keys
     )  # fmt: skip
     assert answer.status == 200
     (seen,) = received(fake, mark)
-    assert secret not in seen.raw_path
+    assert secret not in seen.target
     assert secret not in logs.since(log_mark)
 
 
@@ -286,9 +285,9 @@ def test_request_smuggling_never_reaches_mlflow_unauthenticated(gateway, fake, k
     time.sleep(0.3)
     forwarded = received(fake, mark)
     assert out.startswith(b"HTTP/1.1 "), out[:100]
-    assert len(forwarded) <= 1, [s.raw_path for s in forwarded]
+    assert len(forwarded) <= 1, [s.target for s in forwarded]
     assert all(s.header("X-Hokusai-Key-Id") for s in forwarded)
-    assert all("experiments/search" not in s.raw_path for s in forwarded), forwarded
+    assert all("experiments/search" not in s.target for s in forwarded), forwarded
 
 
 # ------------------------------------------------------------------ traversal
@@ -314,7 +313,7 @@ def test_path_traversal_is_refused_before_mlflow(gateway, fake, keys, target):
     mark = len(fake.seen)
     answer = request(gateway.url, "GET", target, {"X-API-Key": keys["write"][1]})
     assert answer.status in (400, 404), answer.body
-    assert not received(fake, mark), [s.raw_path for s in received(fake, mark)]
+    assert not received(fake, mark), [s.target for s in received(fake, mark)]
     error_of(answer)
 
 

@@ -20,3 +20,12 @@ def clean_env(monkeypatch, tmp_path):
     config = tmp_path / "config.toml"
     monkeypatch.setenv("HOKUSAI_CONFIG", str(config))
     return config
+
+
+@pytest.fixture
+def sdk_retry_defaults(monkeypatch):
+    """The SDK's own bounded retries, not the test session's faster ones."""
+    from hokusai._retries import BOUNDED_RETRIES
+
+    for name in BOUNDED_RETRIES:
+        monkeypatch.delenv(name, raising=False)

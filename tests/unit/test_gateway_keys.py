@@ -163,11 +163,11 @@ def test_keys_create_with_expiry(tmp_path):
 
 
 def test_gateway_on_postgres_checks_keys_and_revocation_per_request(postgres_url, tmp_path):
-    from tests.integration.gateway_harness import FakeMlflow, InProcessGateway, request
+    from tests.support.client import request
+    from tests.support.fake_mlflow import FakeMlflow
+    from tests.support.servers import ThreadedGateway
 
-    fake = FakeMlflow()
-    gateway = InProcessGateway(fake.url, postgres_url)
-    try:
+    with FakeMlflow() as fake, ThreadedGateway(fake.url, postgres_url) as gateway:
         assert not gateway.store.is_local
         key_id, secret = gateway.key("read")
         target = "/api/mlflow/api/2.0/mlflow/runs/get?run_id=1"
@@ -180,6 +180,3 @@ def test_gateway_on_postgres_checks_keys_and_revocation_per_request(postgres_url
         gateway.store.revoke(key_id)
         assert request(gateway.url, "GET", target, {"X-API-Key": secret}).status == 401
         assert request(gateway.url, "GET", "/ready").json()["checks"]["key_store"] == "ok"
-    finally:
-        gateway.close()
-        fake.close()

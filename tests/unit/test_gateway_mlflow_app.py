@@ -1,4 +1,4 @@
-"""The in-process app (``mlflow server --app-name hokusai``) around a recording ASGI app.
+"""The rules core as ``mlflow server --app-name hokusai`` runs it, around a recording app.
 
 What the inner app receives is what MLflow's handlers would see: these tests check
 that credentials never get there, that the key's id does, and that refusals never
@@ -9,13 +9,14 @@ tests/integration/test_inprocess_plugin.py.
 from __future__ import annotations
 
 import asyncio
-import json
 
 import pytest
 
+from hokusai.gateway.core import Gateway
 from hokusai.gateway.keys import KeyStore
-from hokusai.gateway.mlflow_app import NOT_UVICORN, InProcessGateway, create_app
+from hokusai.gateway.mlflow_app import NOT_UVICORN, create_app
 from hokusai.gateway.settings import GatewaySettings
+from tests.support.client import Reply, asgi_call
 
 GET = "/api/2.0/mlflow/runs/get"
 
@@ -51,32 +52,13 @@ def inner():
 def app(inner, store, monkeypatch):
     for name in ("HOKUSAI_GATEWAY_REMOVE_HEADERS", "HOKUSAI_GATEWAY_FORWARD_HEADERS"):
         monkeypatch.delenv(name, raising=False)
-    return InProcessGateway(inner, GatewaySettings(db_url=store.url, access_log=False), store)
+    return Gateway(inner, GatewaySettings(db_url=store.url, access_log=False), store)
 
 
-def call(app, path: str, query: bytes = b"", headers=(), method: str = "GET"):
-    """Run one request through ``app``: (status, headers, body, scope as sent)."""
-    scope = {
-        "type": "http",
-        "method": method,
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query,
-        "root_path": "",
-        "headers": [(n.lower().encode(), v.encode()) for n, v in headers],
-        "client": ("127.0.0.1", 5000),
-    }
-    sent: list[dict] = []
-
-    async def receive():
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message):
-        sent.append(message)
-
-    asyncio.run(app(scope, receive, send))
-    start, body = sent[0], b"".join(m.get("body", b"") for m in sent[1:])
-    return start["status"], start["headers"], body, scope
+def call(app, path: str, query: bytes = b"", headers=(), method: str = "GET") -> Reply:
+    """Run one request through ``app``, as uvicorn would hand it over."""
+    raw = [(n.lower().encode(), v.encode()) for n, v in headers]
+    return asyncio.run(asgi_call(app, method, path.encode(), query, raw))
 
 
 def test_mlflow_sees_the_key_id_never_the_key(app, inner, store):
@@ -87,10 +69,8 @@ def test_mlflow_sees_the_key_id_never_the_key(app, inner, store):
         ("X-Hokusai-Key-Id", "key_forged"),
         ("Host", "127.0.0.1:5000"),
     ]
-    status, _headers, _body, outer = call(
-        app, "/api/mlflow" + GET, f"run_id=1&api_key={secret}".encode(), headers
-    )
-    assert status == 200
+    reply = call(app, "/api/mlflow" + GET, f"run_id=1&api_key={secret}".encode(), headers)
+    assert reply.status == 200
     (seen,) = inner.scopes
     assert (seen["path"], seen["raw_path"], seen["query_string"]) == (
         GET,
@@ -102,32 +82,33 @@ def test_mlflow_sees_the_key_id_never_the_key(app, inner, store):
     assert (b"x-hokusai-key-id", key.id.encode()) in seen["headers"]
     assert names.count(b"x-hokusai-key-id") == 1 and (b"host", b"127.0.0.1:5000") in seen["headers"]
     assert secret not in repr(seen)
-    assert outer["query_string"] == b"run_id=1"  # uvicorn's access log reads this scope
+    assert reply.scope["query_string"] == b"run_id=1"  # uvicorn's access log reads this scope
 
 
 def test_a_refusal_never_reaches_mlflow(app, inner, store):
     _key, secret = store.create("t", ("read",))
-    status, headers, body, outer = call(
+    reply = call(
         app, "/api/mlflow/api/2.0/mlflow/experiments/create", f"api_key={secret}".encode(),
         method="POST",
     )  # fmt: skip
-    assert (status, json.loads(body)["error_code"]) == (403, "PERMISSION_DENIED")
-    assert not inner.scopes and outer["query_string"] == b""
-    assert any(name == b"x-request-id" for name, _ in headers)
+    assert (reply.status, reply.json()["error_code"]) == (403, "PERMISSION_DENIED")
+    assert not inner.scopes and reply.scope["query_string"] == b""
+    assert reply.header("x-request-id")
 
 
 @pytest.mark.parametrize("path", ["/", "/static-files/main.js", "/ajax-api/2.0/mlflow/runs/get"])
 def test_the_ui_is_not_served(app, inner, store, path):
     _key, secret = store.create("t", ("read",))
-    status, _headers, body, _ = call(app, path, headers=[("X-API-Key", secret)])
-    assert (status, json.loads(body)["error_code"]) == (404, "ENDPOINT_NOT_FOUND")
+    reply = call(app, path, headers=[("X-API-Key", secret)])
+    assert (reply.status, reply.json()["error_code"]) == (404, "ENDPOINT_NOT_FOUND")
     assert not inner.scopes
 
 
 def test_health_and_metrics_need_no_key_and_stay_out_of_mlflow(app, inner):
-    assert call(app, "/health")[::2] == (200, b'{"status": "ok"}')
-    status, _headers, body, _ = call(app, "/metrics")
-    assert status == 200 and b"hokusai_gateway_requests_total" in body
+    health = call(app, "/health")
+    assert (health.status, health.body) == (200, b'{"status": "ok"}')
+    metrics = call(app, "/metrics")
+    assert metrics.status == 200 and b"hokusai_gateway_requests_total" in metrics.body
     assert not inner.scopes
 
 

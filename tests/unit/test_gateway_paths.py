@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hokusai.gateway.paths import UnsafePath, check_raw_path, split_mount, strip_query_key
+from hokusai.gateway.headers import strip_query_key
+from hokusai.gateway.paths import UnsafePath, check_raw_path, split_mount
 
 API = "/api/2.0/mlflow/runs/get"
 

@@ -15,7 +15,10 @@ import time
 import pytest
 
 from hokusai.gateway.access_log import ACCESS_LOGGER, JsonFormatter
-from tests.integration.gateway_harness import FakeMlflow, InProcessGateway, PeakRss, request
+from tests.support.client import request
+from tests.support.fake_mlflow import FakeMlflow
+from tests.support.processes import PeakRss
+from tests.support.servers import ThreadedGateway
 
 RUNS_GET = "/api/2.0/mlflow/runs/get"
 ARTIFACT = "/api/2.0/mlflow-artifacts/artifacts/1/r/artifacts"
@@ -24,17 +27,14 @@ MiB = 1 << 20
 
 @pytest.fixture(scope="module")
 def fake():
-    server = FakeMlflow(delay=3.0)
-    yield server
-    server.close()
+    with FakeMlflow(delay=3.0) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
-def gateway(fake, tmp_path_factory):
-    db = tmp_path_factory.mktemp("gw") / "keys.db"
-    gw = InProcessGateway(fake.url, f"sqlite:///{db}", read_timeout=1.0)
-    yield gw
-    gw.close()
+def gateway(fake):
+    with ThreadedGateway(fake.url, read_timeout=1.0) as gw:
+        yield gw
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +51,7 @@ def test_raw_path_and_query_are_forwarded_exactly_without_the_key(gateway, fake,
     answer = request(gateway.url, "GET", "/api/mlflow" + target)
     assert answer.status == 200, answer.body
     seen = last_seen(fake)
-    assert seen.raw_path == f"{ARTIFACT}/my%20file%2Bv1%C3%A9.txt?x=a%2Fb+c&y=%20"
+    assert seen.target == f"{ARTIFACT}/my%20file%2Bv1%C3%A9.txt?x=a%2Fb+c&y=%20"
     assert key[1] not in json.dumps(seen.headers)
 
 
@@ -69,7 +69,7 @@ def test_every_style_at_every_mount_reaches_mlflow_as_the_key_id(gateway, fake, 
     answer = request(gateway.url, "GET", mount + RUNS_GET + query, headers)
     assert answer.status == 200
     seen = last_seen(fake)
-    assert seen.raw_path == RUNS_GET + "?run_id=1"
+    assert seen.target == RUNS_GET + "?run_id=1"
     assert seen.header("X-Hokusai-Key-Id") == [key_id]
     assert not seen.header("Authorization") and not seen.header("X-API-Key")
     assert secret not in json.dumps(seen.headers)
@@ -111,14 +111,8 @@ def test_a_request_id_is_made_when_the_client_sends_none_or_a_bad_one(gateway, k
     assert bad.header("X-Request-Id")[0] != 'a b"c'
 
 
-def test_configured_header_lists(fake, tmp_path):
-    gw = InProcessGateway(
-        fake.url,
-        f"sqlite:///{tmp_path / 'k.db'}",
-        remove_headers=("x-debug",),
-        identity_header="X-Owner",
-    )
-    try:
+def test_configured_header_lists(fake):
+    with ThreadedGateway(fake.url, remove_headers=("x-debug",), identity_header="X-Owner") as gw:
         key_id, secret = gw.key()
         headers = {"X-API-Key": secret, "X-Debug": "1", "X-Other": "2", "X-Owner": "forged"}
         assert (
@@ -127,12 +121,7 @@ def test_configured_header_lists(fake, tmp_path):
         seen = last_seen(fake)
         assert not seen.header("X-Debug") and seen.header("X-Other") == ["2"]
         assert seen.header("X-Owner") == [key_id] and not seen.header("X-Hokusai-Key-Id")
-    finally:
-        gw.close()
-    only = InProcessGateway(
-        fake.url, f"sqlite:///{tmp_path / 'k2.db'}", forward_headers=("x-trace",)
-    )
-    try:
+    with ThreadedGateway(fake.url, forward_headers=("x-trace",)) as only:
         _, secret = only.key()
         headers = {
             "X-API-Key": secret,
@@ -146,8 +135,6 @@ def test_configured_header_lists(fake, tmp_path):
         seen = last_seen(fake)
         assert seen.header("X-Trace") == ["t"] and not seen.header("X-Other")
         assert seen.header("Content-Type") == ["application/json"] and seen.body_size == 2
-    finally:
-        only.close()
 
 
 def _blocks(total: int, size: int = MiB):
@@ -156,43 +143,46 @@ def _blocks(total: int, size: int = MiB):
         yield block[: min(size, total - start)]
 
 
+def within_constant_memory(label: str, total: int, send) -> object:
+    """``send()``'s answer, after checking the process grew far less than ``total``."""
+    with PeakRss() as rss:
+        answer = send()
+    # Client, gateway and fake share this process: all three together stay far below.
+    print(f"{label}: RSS growth {rss.growth / MiB:.1f} MiB for {total // MiB} MiB")
+    assert rss.growth < 32 * MiB, f"RSS grew {rss.growth / MiB:.1f} MiB for {total / MiB:.0f} MiB"
+    return answer
+
+
 @pytest.mark.parametrize("framing", ["content-length", "chunked"])
 def test_upload_streams_in_constant_memory(gateway, fake, key, framing):
     total = 96 * MiB
-    with PeakRss() as rss:
-        answer = request(
-            gateway.url,
-            "PUT",
-            f"/api/mlflow{ARTIFACT}/big.bin",
-            {"X-API-Key": key[1]},
-            _blocks(total),
-            length=total if framing == "content-length" else None,
-        )
+    length = total if framing == "content-length" else None
+    target = f"/api/mlflow{ARTIFACT}/big.bin"
+    answer = within_constant_memory(
+        f"upload ({framing})",
+        total,
+        lambda: request(
+            gateway.url, "PUT", target, {"X-API-Key": key[1]}, _blocks(total), length=length
+        ),
+    )
     assert answer.status == 200, answer.body
     assert answer.json()["body_size"] == total
     assert last_seen(fake).body_size == total
     if framing == "content-length":
         assert last_seen(fake).header("Content-Length") == [str(total)]
-    # Client, gateway and fake share this process: all three together stay far below.
-    print(f"upload ({framing}): RSS growth {rss.growth / MiB:.1f} MiB for {total // MiB} MiB")
-    assert rss.growth < 32 * MiB, f"RSS grew {rss.growth / MiB:.1f} MiB for {total / MiB:.0f} MiB"
 
 
 def test_download_streams_in_constant_memory(gateway, key):
     total = 96 * MiB
-    with PeakRss() as rss:
-        answer = request(
-            gateway.url,
-            "GET",
-            f"/api/mlflow{ARTIFACT}/download/{total}",
-            {"X-API-Key": key[1]},
-            read_chunk=256 * 1024,
-        )
+    target = f"/api/mlflow{ARTIFACT}/download/{total}"
+    answer = within_constant_memory(
+        "download",
+        total,
+        lambda: request(gateway.url, "GET", target, {"X-API-Key": key[1]}, read_chunk=256 * 1024),
+    )
     assert answer.status == 200
     assert int(answer.body) == total
     assert answer.header("Content-Length") == [str(total)]
-    print(f"download: RSS growth {rss.growth / MiB:.1f} MiB for {total // MiB} MiB")
-    assert rss.growth < 32 * MiB, f"RSS grew {rss.growth / MiB:.1f} MiB for {total / MiB:.0f} MiB"
 
 
 def test_refusals_are_mlflow_shaped_json(gateway, key):
@@ -278,11 +268,10 @@ def test_slow_mlflow_is_504_deadline_exceeded(gateway, key):
     assert "did not answer in time (1 s without data)" in answer.json()["message"]
 
 
-def test_mlflow_down_is_503_temporarily_unavailable(tmp_path):
+def test_mlflow_down_is_503_temporarily_unavailable():
     from hokusai.local import free_port
 
-    gw = InProcessGateway(f"http://127.0.0.1:{free_port()}", f"sqlite:///{tmp_path / 'k.db'}")
-    try:
+    with ThreadedGateway(f"http://127.0.0.1:{free_port()}") as gw:
         _, secret = gw.key()
         answer = request(gw.url, "GET", RUNS_GET, {"X-API-Key": secret})
         assert answer.status == 503
@@ -292,8 +281,6 @@ def test_mlflow_down_is_503_temporarily_unavailable(tmp_path):
         assert ready.status == 503 and ready.json()["checks"]["key_store"] == "ok"
         assert "not reachable" in ready.json()["checks"]["mlflow"]
         assert request(gw.url, "GET", "/health").status == 200
-    finally:
-        gw.close()
 
 
 def test_metrics_count_routes_statuses_auth_failures_and_upstream_errors(gateway, key):
@@ -355,5 +342,5 @@ def test_a_client_leaving_mid_upload_aborts_the_upstream_request(gateway, fake, 
         )
         time.sleep(0.3)
     time.sleep(1.0)
-    assert not [s for s in fake.seen[before:] if s.raw_path.endswith("gone.bin")]
+    assert not [s for s in fake.seen[before:] if s.target.endswith("gone.bin")]
     assert request(gateway.url, "GET", RUNS_GET, {"X-API-Key": key[1]}).status == 200

@@ -1,9 +1,10 @@
-"""The gateway's own HTTP/1.1 client (:mod:`hokusai.gateway.proxy`) against scripted servers.
+"""The gateway's own HTTP/1.1 client (:mod:`hokusai.gateway.upstream`) against scripted servers.
 
 Each test runs a raw asyncio server that answers exactly as scripted (chunked, until
-EOF, HEAD, 100 Continue, early answers, stale keep-alive connections, garbage), and
-drives :class:`~hokusai.gateway.proxy.Upstream` the way the app does: a request head,
-an ASGI ``receive`` for the body and a ``send`` that records what the client would get.
+EOF, HEAD, 100 Continue, early answers, stale keep-alive connections, garbage: what an
+HTTP server library would not send), and drives
+:class:`~hokusai.gateway.upstream.Upstream` the way the proxy does: a request, an ASGI
+``receive`` for the body and a ``send`` that records what the client would get.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from hokusai.gateway.proxy import CHUNK_SIZE, Upstream, UpstreamAborted, UpstreamError
+from hokusai.gateway.connection import CHUNK_SIZE
 from hokusai.gateway.settings import GatewaySettings
+from hokusai.gateway.upstream import Upstream, UpstreamAborted, UpstreamError
+from hokusai.gateway.wire import InvalidHeader
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
 
@@ -113,17 +116,16 @@ def upstream(url: str, **overrides) -> Upstream:
     return Upstream(GatewaySettings(mlflow_url=url, **overrides))
 
 
-async def call(up: Upstream, method="GET", path="/x", headers=(), body=None) -> Client:
+async def call(up: Upstream, method="GET", path=b"/x", headers=(), body=None) -> Client:
     chunks = body or []
     sent = list(headers)
     if chunks and not any(n == b"content-length" for n, _ in sent):
         sent.append((b"transfer-encoding", b"chunked"))
-    head, chunked = up.request_head(
-        method, path, sent, [(b"X-Hokusai-Key-Id", b"k1")], bool(chunks)
-    )
+    sent.append((b"X-Hokusai-Key-Id", b"k1"))  # as the rules core adds it
+    request = up.request(method, path, sent)
     client = Client()
     receive = body_of(*chunks) if chunks else no_body
-    await up.forward(method, head, bool(chunks), chunked, receive, client.send)
+    await up.forward(request, receive, client.send)
     return client
 
 
@@ -131,7 +133,7 @@ def run(coro):
     return asyncio.run(asyncio.wait_for(coro, 30))
 
 
-def test_keep_alive_reuses_one_connection_and_the_request_is_as_aiohttp_sent_it():
+def test_keep_alive_reuses_one_connection_and_the_request_head_is_minimal():
     async def main():
         async with Scripted(keep_answering) as server:
             up = upstream(server.url)
@@ -363,10 +365,8 @@ def test_the_total_timeout_is_a_504_before_the_answer():
 
 
 def test_a_line_break_in_a_header_is_refused_before_anything_is_sent():
-    from hokusai.gateway.proxy import InvalidHeader
-
     up = upstream("http://127.0.0.1:9")
     with pytest.raises(InvalidHeader):
-        up.request_head("GET", "/x", [(b"x-a", b"1\r\nX-Evil: 1")], [], False)
+        up.request("GET", b"/x", [(b"x-a", b"1\r\nX-Evil: 1")])
     with pytest.raises(InvalidHeader):
-        up.request_head("GET", "/x\r\nX-Evil: 1", [], [], False)
+        up.request("GET", b"/x\r\nX-Evil: 1", [])

@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
 from mlflow.exceptions import MlflowException, RestException
 
 from hokusai import ModelRegistry
-from hokusai._translate import BOUNDED_RETRIES, translate
+from hokusai._translate import translate
 from hokusai.config import Setting
 from hokusai.errors import (
     AuthenticationError,
@@ -29,6 +26,7 @@ from hokusai.errors import (
     RegistryUnavailableError,
     ValidationError,
 )
+from tests.unit.fake_registry import FixedAnswer, free_port
 
 URI = "http://127.0.0.1:5000/api/mlflow"
 
@@ -131,52 +129,6 @@ def test_unknown_failure_never_shows_internal_error():
     assert type(error) is HokusaiError
     assert "INTERNAL_ERROR" not in str(error)
     assert "hokusai doctor" in str(error)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class FixedAnswer:
-    """A local HTTP server answering every request with one status and JSON body."""
-
-    def __init__(self, status: int, body: dict) -> None:
-        self.requests = 0
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _answer(self) -> None:
-                outer.requests += 1
-                length = int(self.headers.get("Content-Length") or 0)
-                self.rfile.read(length)
-                payload = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            do_GET = do_POST = do_PUT = _answer
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.uri = f"http://127.0.0.1:{self.server.server_port}/api/mlflow"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def sdk_retry_defaults(monkeypatch):
-    """The SDK's own bounded retries, not the test session's faster ones."""
-    for name in BOUNDED_RETRIES:
-        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ import contextlib
 import contextvars
 from collections.abc import Iterator
 
+from hokusai._legacy import module_getattr
 from hokusai.config import resolve_api_key
 
 API_KEY_HEADER = "X-API-Key"
@@ -65,3 +66,6 @@ def current_api_key() -> str | None:
 
 
 __all__ = ["API_KEY_HEADER", "current_api_key", "using_api_key"]
+
+# Names of old guides: each says what to use instead (see hokusai._legacy).
+__getattr__ = module_getattr(__name__)

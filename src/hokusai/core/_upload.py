@@ -11,6 +11,7 @@ from typing import Any
 from hokusai.errors import ValidationError
 
 TAG_CONTENT_HASH = "hokusai_content_sha256"
+UPLOAD_EXPERIMENT = "hokusai-uploads"
 
 
 def model_files(path: Path) -> list[Path]:
@@ -55,13 +56,18 @@ def upload_directory(
     path: Path,
     experiment_name: str,
     progress: Callable[[str, int, int], None] | None = None,
+    digest: str | None = None,
 ) -> str:
-    """Upload ``path``; reuse a READY logged model with the same content. Returns its URI."""
+    """Upload ``path``; reuse a READY logged model with the same content. Returns its URI.
+
+    ``digest`` identifies the content when the files do not (a model saved again from the
+    same object differs in its creation time); by default, :func:`content_hash`.
+    """
     from mlflow.entities import LoggedModelStatus
     from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
 
     files = model_files(path)
-    digest = content_hash(path, files)
+    digest = digest or content_hash(path, files)
     experiment_id = _experiment_id(client, experiment_name)
     for logged in client.search_logged_models(
         experiment_ids=[experiment_id], filter_string=f"tags.{TAG_CONTENT_HASH} = '{digest}'"

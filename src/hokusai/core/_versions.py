@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import time
-from collections.abc import Iterator
 from typing import Any
 
 from hokusai.core.results import TAG_ROLE, TAG_TOKEN_ID
@@ -44,21 +41,6 @@ def resolve_source(client: Any, model_uri: str) -> tuple[str, str | None, str | 
             return f"models:/{logged[0].model_id}", run_id, logged[0].model_id
         return f"{run.info.artifact_uri}/{artifact_path}", run_id, None
     return model_uri, None, None
-
-
-@contextlib.contextmanager
-def no_http_retries() -> Iterator[None]:
-    """MLflow client calls made inside send each request once (no silent retry)."""
-    name = "MLFLOW_HTTP_REQUEST_MAX_RETRIES"
-    saved = os.environ.get(name)
-    os.environ[name] = "0"
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = saved
 
 
 def versions_of(client: Any, model_name: str) -> list[Any]:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from hokusai._translate import bound_retries, translate, translated_errors
-from hokusai.auth import using_api_key
-from hokusai.config import Setting, resolve_api_key, resolve_tracking_uri
+from hokusai._client import RegistryClient
 from hokusai.core import _lineage as lineage
 from hokusai.core import _versions as mv
 from hokusai.core import validation as check
-from hokusai.core._compat import legacy_keywords, unsupported_method
+from hokusai.core._compat import OLD_METHODS, legacy_baseline, legacy_keywords, unsupported
+from hokusai.core._upload import UPLOAD_EXPERIMENT
 from hokusai.core.results import (
     ROLE_BASELINE,
     ROLE_TOKENIZED,
@@ -26,13 +24,13 @@ from hokusai.core.results import (
     Promotion,
     TokenizedModel,
 )
-from hokusai.errors import HokusaiError, PermissionDeniedError, RegistrationError
+from hokusai.errors import PermissionDeniedError, RegistrationError
 
 DEFAULT_ALIAS = "production"
 BASELINE_ALIAS = "baseline"
 
 
-class ModelRegistry:
+class ModelRegistry(RegistryClient):
     """The Hokusai model registry, reached through its MLflow API.
 
     Args:
@@ -48,28 +46,9 @@ class ModelRegistry:
         'http://127.0.0.1:5000/api/mlflow'
     """
 
-    def __init__(self, tracking_uri: str | None = None, api_key: str | None = None) -> None:
-        from mlflow import MlflowClient
-
-        self._tracking_uri: Setting = resolve_tracking_uri(tracking_uri)
-        self._api_key: Setting | None = resolve_api_key(api_key)
-        bound_retries()
-        self._client = MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri)
-
     def __getattr__(self, name: str) -> Any:
         # Only called for missing attributes: name the right method for old-guide calls.
-        raise unsupported_method(type(self).__name__, name)
-
-    @property
-    def tracking_uri(self) -> str:
-        """The registry URL this object talks to (resolved by the precedence rule)."""
-        return self._tracking_uri.value
-
-    @contextlib.contextmanager
-    def _call(self) -> Iterator[None]:
-        key = self._api_key.value if self._api_key else None
-        with using_api_key(key), translated_errors(self._tracking_uri, self._api_key):
-            yield
+        raise unsupported(type(self).__name__, name, OLD_METHODS)
 
     @legacy_keywords
     def register_tokenized_model(
@@ -116,6 +95,7 @@ class ModelRegistry:
         tags = self._tags(additional_tags, token_id, metric_name, baseline, ROLE_TOKENIZED)
         return self._register(model_uri, model_name, token_id, ROLE_TOKENIZED, tags)
 
+    @legacy_baseline
     @legacy_keywords
     def register_baseline(
         self,
@@ -161,7 +141,7 @@ class ModelRegistry:
             model_uri, model_name, token_id or "", ROLE_BASELINE, tags, point_alias
         )
         if BASELINE_ALIAS not in registered.aliases:  # an existing version found on retry
-            with self._call():
+            with self.session():
                 point_alias(registered)
                 return TokenizedModel.from_model_version(
                     self._client.get_model_version(model_name, registered.version)
@@ -188,7 +168,7 @@ class ModelRegistry:
         tags: dict[str, str],
         after_create: Callable[[Any], None] | None = None,
     ) -> TokenizedModel:
-        with self._call():
+        with self.session():
             source, run_id, model_id = mv.resolve_source(self._client, model_uri)
             # A model created just now has no versions to reuse: skip the search (2 calls
             # for a new model, as with the raw client; 3 for a retry or a new version).
@@ -199,7 +179,7 @@ class ModelRegistry:
             # Tags travel in the create call itself: a version exists fully tagged or not at all.
             version = self._create_once(model_name, source, run_id, model_id, tags, token_id, role)
         try:
-            with self._call():
+            with self.session():
                 version = mv.await_ready(self._client, version)
                 if after_create is not None:
                     after_create(version)
@@ -223,7 +203,7 @@ class ModelRegistry:
         answer was lost registers the version twice. The failed call may still have
         created it (fully tagged), so look for it before giving up."""
         try:
-            with mv.no_http_retries():
+            with self._sent_once():
                 return self._client.create_model_version(
                     model_name,
                     source,
@@ -243,11 +223,11 @@ class ModelRegistry:
 
     def _undo(self, model_name: str, version: str, exc: BaseException) -> None:
         """Delete a version whose registration failed part-way; re-raise with the story."""
-        with using_api_key(self._api_key.value if self._api_key else None):
+        with self._connected():
             failed_delete = mv.delete_quietly(self._client, model_name, version)
         if not isinstance(exc, Exception):
             return  # KeyboardInterrupt & co.: cleaned up, propagate as is
-        error = exc if isinstance(exc, HokusaiError) else translate(exc, self._tracking_uri)
+        error = self._translate(exc)
         if failed_delete is not None:
             raise RegistrationError(
                 f"{error} Registering {model_name} failed after version {version} was created, "
@@ -277,7 +257,7 @@ class ModelRegistry:
             first = registry.get_tokenized_model("lead-scorer", version=1)
         """
         check.check_name(model_name, "model_name")
-        with self._call():
+        with self.session():
             found = mv.get_version(self._client, model_name, version)
             aliases = self._client.get_registered_model(model_name).aliases
         return TokenizedModel.from_model_version(found, aliases)
@@ -291,7 +271,7 @@ class ModelRegistry:
                 print(model.name, model.version, model.role)
         """
         check.check_token_id(token_id)
-        with self._call():
+        with self.session():
             found = self._client.search_model_versions(f"tags.{TAG_TOKEN_ID} = '{token_id}'")
             aliases = {
                 name: self._client.get_registered_model(name).aliases
@@ -308,7 +288,7 @@ class ModelRegistry:
             for model in registry.list_models():
                 print(model.name, model.version, model.token_id)
         """
-        with self._call():
+        with self.session():
             latest: dict[str, Any] = {}
             for version in self._client.search_model_versions(""):
                 best = latest.get(version.name)
@@ -327,7 +307,7 @@ class ModelRegistry:
                 print(entry.version, entry.role, entry.metrics, entry.aliases)
         """
         check.check_name(model_name, "model_name")
-        with self._call():
+        with self.session():
             return lineage.build_lineage(self._client, model_name, DEFAULT_ALIAS)
 
     def promote(self, model_name: str, version: str | int, alias: str = DEFAULT_ALIAS) -> Promotion:
@@ -341,7 +321,7 @@ class ModelRegistry:
         """
         check.check_name(model_name, "model_name")
         check.check_name(alias, "alias")
-        with self._call():
+        with self.session():
             return lineage.promote(self._client, model_name, str(version), alias)
 
     def rollback(self, model_name: str, alias: str = DEFAULT_ALIAS) -> Promotion:
@@ -358,13 +338,13 @@ class ModelRegistry:
         """
         check.check_name(model_name, "model_name")
         check.check_name(alias, "alias")
-        with self._call():
+        with self.session():
             return lineage.rollback(self._client, model_name, alias)
 
     def upload_model_directory(
         self,
         model_path: str | Path,
-        experiment_name: str = "hokusai-uploads",
+        experiment_name: str = UPLOAD_EXPERIMENT,
         progress: Callable[[str, int, int], None] | None = None,
     ) -> str:
         """Upload a local MLflow model directory as a logged model; returns ``models:/m-…``.
@@ -382,7 +362,7 @@ class ModelRegistry:
         """
         from hokusai.core._upload import upload_directory
 
-        with self._call():
+        with self.session():
             return upload_directory(
                 self._client, self.tracking_uri, Path(model_path), experiment_name, progress
             )

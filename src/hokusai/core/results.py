@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
+
+from hokusai._legacy_reads import LegacyAttributes, LegacyReads, deprecated
 
 TAG_TOKEN_ID = "hokusai_token_id"
 TAG_METRIC = "benchmark_metric"
@@ -30,9 +33,40 @@ def _model_id(source: str | None) -> str | None:
     return None
 
 
+# Keys of the dicts the old SDK returned, and where their values are now.
+_MODEL_KEYS = {
+    "model_name": "name",
+    "name": "name",
+    "version": "version",
+    "token_id": "token_id",
+    "token_identifier": "token_id",
+    "metric_name": "metric_name",
+    "baseline_value": "baseline_value",
+    "mlflow_run_id": "run_id",
+    "run_id": "run_id",
+    "status": "status",
+    "model_id": "model_id",
+    "model_uri": "model_uri",
+    "tags": "tags (your tags; the Hokusai ones are .token_id, .metric_name, .baseline_value)",
+}
+
+
+def _hokusai_tags(token_id: str, metric: str, value: float, status: str, role: str) -> dict:
+    return {
+        TAG_TOKEN_ID: token_id,
+        TAG_METRIC: metric,
+        TAG_BASELINE: repr(value),
+        TAG_STATUS: status,
+        TAG_ROLE: role,
+    }
+
+
 @dataclass(frozen=True)
-class TokenizedModel:
+class TokenizedModel(LegacyReads):
     """A model version registered for a Hokusai token.
+
+    Old guides read results as dicts (``model["version"]``); that still works, with a
+    ``DeprecationWarning`` naming the attribute.
 
     Examples:
         >>> from hokusai import TokenizedModel
@@ -59,10 +93,19 @@ class TokenizedModel:
     model_id: str | None = None
     """The MLflow logged model (``m-…``) this version was registered from, if any."""
 
+    _LEGACY_KEYS: ClassVar[dict[str, str]] = _MODEL_KEYS
+
     @property
     def model_uri(self) -> str:
         """URI to load this version with MLflow, e.g. ``models:/lead-scorer/1``."""
         return f"models:/{self.name}/{self.version}"
+
+    def _legacy_tags(self) -> dict[str, str]:
+        # The old dicts' "tags" held the Hokusai tags too.
+        hokusai = _hokusai_tags(
+            self.token_id, self.metric_name, self.baseline_value, self.status, self.role
+        )
+        return {**self.tags, **hokusai}
 
     @classmethod
     def from_model_version(
@@ -93,7 +136,7 @@ class TokenizedModel:
 
 
 @dataclass(frozen=True)
-class LineageEntry:
+class LineageEntry(LegacyAttributes, LegacyReads):
     """One version in a model's lineage, oldest first in :class:`ModelLineage`.
 
     Examples:
@@ -115,10 +158,33 @@ class LineageEntry:
     """The metrics of the run that produced the version (empty without a run)."""
     aliases: tuple[str, ...] = ()
 
+    _LEGACY_KEYS: ClassVar[dict[str, str]] = {
+        **{k: v for k, v in _MODEL_KEYS.items() if v in ("version", "run_id", "token_id")},
+        "metrics": "metrics",
+        "created_at": "created_at",
+        "timestamp": "created_at",
+        "creation_timestamp": "created_at",
+        "metric_name": "metric_name",
+        "baseline_value": "baseline_value",
+        "tags": "token_id, .metric_name, .baseline_value and .role",
+    }
+    _LEGACY_ATTRIBUTES: ClassVar[dict[str, str]] = {
+        "creation_timestamp": "created_at",
+        "tags": "token_id, .metric_name, .baseline_value and .role",
+    }
+
+    def _legacy_tags(self) -> dict[str, str]:
+        return _hokusai_tags(
+            self.token_id, self.metric_name, self.baseline_value, "registered", self.role
+        )
+
 
 @dataclass(frozen=True)
-class ModelLineage:
+class ModelLineage(LegacyAttributes):
     """Every version of a registered model in order, its aliases and promotion history.
+
+    Iterating it as old guides did (``for v in lineage``) goes over :attr:`versions`,
+    with a ``DeprecationWarning``.
 
     Examples:
         >>> from hokusai.core.results import ModelLineage
@@ -134,6 +200,14 @@ class ModelLineage:
     """Alias → version, e.g. ``{"production": "2", "baseline": "1"}``."""
     promotions: dict[str, tuple[str, ...]]
     """Alias → the versions it was promoted to, oldest first (``rollback`` pops)."""
+
+    _LEGACY_ATTRIBUTES: ClassVar[dict[str, str]] = {"entries": "versions", "model_id": "name"}
+
+    def __iter__(self) -> Iterator[LineageEntry]:
+        deprecated(
+            "Iterating a ModelLineage is deprecated: iterate lineage.versions (oldest first)."
+        )
+        return iter(self.versions)
 
 
 @dataclass(frozen=True)

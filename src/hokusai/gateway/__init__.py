@@ -11,11 +11,12 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from hokusai.gateway.app import Gateway, create_app
+    from hokusai.gateway.app import create_app
+    from hokusai.gateway.core import Gateway
     from hokusai.gateway.settings import GatewaySettings
 
 _EXPORTS = {
-    "Gateway": "hokusai.gateway.app",
+    "Gateway": "hokusai.gateway.core",
     "create_app": "hokusai.gateway.app",
     "GatewaySettings": "hokusai.gateway.settings",
 }

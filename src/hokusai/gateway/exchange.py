@@ -1,8 +1,7 @@
-"""One request's record, and what both ways of running the rules do with it.
+"""One request's record: its id, route, status and key id, counted and logged once.
 
-The proxy (:mod:`~hokusai.gateway.app`) and the MLflow app plugin
-(:mod:`~hokusai.gateway.mlflow_app`) count and log every request the same way, answer
-refusals the same way and serve ``/metrics`` the same way: from here.
+The rules core (:mod:`~hokusai.gateway.core`) makes one :class:`Exchange` per request,
+in both ways of running the gateway, and records it when the request is done.
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ from dataclasses import dataclass
 
 from hokusai.gateway import access_log
 from hokusai.gateway.metrics import UNMATCHED, Metrics
-from hokusai.gateway.rules import Refusal
+from hokusai.gateway.responses import Refusal
 from hokusai.gateway.types import Message, Scope, Send
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -39,15 +38,18 @@ class Exchange:
         return send_tagged
 
     async def refuse(self, refusal: Refusal, metrics: Metrics, send: Send) -> None:
-        """Answer with ``refusal``, counting a credential failure when it was one."""
-        self.route = refusal.route
+        """Answer with ``refusal``, counting a credential or upstream failure when it was one."""
+        if refusal.route is not None:
+            self.route = refusal.route
         if refusal.reason:
             metrics.auth_failures.labels(refusal.reason).inc()
+        if refusal.upstream:
+            metrics.upstream_errors.labels(refusal.upstream).inc()
         await refusal.send(send)
 
-    def record(self, scope: Scope, seconds: float, query: str, metrics: Metrics, log: bool) -> None:
-        """Count the request and, when ``log``, write its access line (``query`` without
-        any ``api_key``)."""
+    def record(self, scope: Scope, seconds: float, metrics: Metrics, log: bool) -> None:
+        """Count the request and, when ``log``, write its access line (the scope's query
+        string has had any ``api_key`` removed by then)."""
         method = scope["method"] if scope["method"] in METHODS else "OTHER"
         status = self.status or 499  # nothing sent: the client went away
         metrics.observe(self.route, method, status, seconds)
@@ -58,7 +60,7 @@ class Exchange:
                 key_id=self.key_id,
                 method=method,
                 path=scope["path"],
-                query=query,
+                query=scope.get("query_string", b"").decode("latin-1"),
                 route=self.route,
                 status=status,
                 duration_ms=round(seconds * 1000, 2),

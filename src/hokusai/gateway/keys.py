@@ -95,12 +95,6 @@ def generate_secret(environment: str = "live") -> str:
     return KEY_PREFIXES[environment] + body
 
 
-def looks_like_key(secret: str) -> bool:
-    prefix = next((p for p in KEY_PREFIXES.values() if secret.startswith(p)), None)
-    body = secret[len(prefix) :] if prefix else ""
-    return len(body) == _SECRET_LENGTH and all(c in _ALPHABET for c in body)
-
-
 def validate_scopes(scopes: Iterable[str]) -> frozenset[str]:
     chosen = frozenset(scopes)
     unknown = chosen - set(SCOPES)
@@ -111,10 +105,6 @@ def validate_scopes(scopes: Iterable[str]) -> frozenset[str]:
             else f"A key needs at least one scope: {', '.join(SCOPES)}."
         )
     return chosen
-
-
-def sqlite_url(data_dir: str) -> str:
-    return f"sqlite:///{data_dir}/keys.db"
 
 
 def engine_url(url: str) -> str:
@@ -134,7 +124,7 @@ class KeyStore:
         self._by_hash = api_keys.select().where(api_keys.c.key_hash == sa.bindparam("digest"))
         database = self.engine.url.database if self.is_local else None
         self._sqlite_path = database if database and database != ":memory:" else None
-        self._local = threading.local()
+        self._per_thread = threading.local()  # one sqlite3 connection per thread
         # Verified keys by digest, each with the database header it was read under
         # (see _header); an entry counts only while the header is unchanged.
         self._verified: dict[str, tuple[bytes, ApiKey]] = {}
@@ -290,10 +280,10 @@ class KeyStore:
             return None
 
     def _connection(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
+        conn = getattr(self._per_thread, "conn", None)
         if conn is None:
             conn = sqlite3.connect(self._sqlite_path, isolation_level=None)  # autocommit
-            self._local.conn = conn
+            self._per_thread.conn = conn
         return conn
 
     def _sqlite_row(self, digest: str) -> tuple | None:

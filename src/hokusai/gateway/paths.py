@@ -1,4 +1,4 @@
-"""Mount prefixes, path safety and query-string hygiene, on the raw request bytes.
+"""Mount prefixes and path safety, on the raw request bytes.
 
 The gateway forwards the *raw* path (exactly the bytes the client sent, minus the
 mount prefix) so that percent-encoded characters reach MLflow untouched. That is only
@@ -13,7 +13,6 @@ from urllib.parse import unquote
 
 # Longest first: "/api/mlflow" must win over a bare "/api/2.0/…".
 MOUNT_PREFIXES = ("/api/mlflow", "/mlflow", "")
-QUERY_KEY = "api_key"
 
 _ENCODED_SEPARATOR = re.compile(r"%(?:2f|5c|00)", re.IGNORECASE)
 _MAX_DECODES = 3
@@ -60,26 +59,3 @@ def check_raw_path(raw_path: str) -> None:
             return
         candidate = decoded
     raise UnsafePath("the path is percent-encoded more than twice")
-
-
-def _names_key(pair: str) -> bool:
-    name = pair.split("=", 1)[0]
-    return name == QUERY_KEY or unquote(name.replace("+", " ")) == QUERY_KEY
-
-
-def strip_query_key(query: str) -> str:
-    """The query string without any ``api_key`` parameter; the rest is kept byte for byte."""
-    if not query or ("api" not in query.lower() and "%" not in query):
-        return query
-    return "&".join(pair for pair in query.split("&") if not _names_key(pair))
-
-
-def query_keys(query: str) -> list[str]:
-    """The decoded values of every ``api_key`` parameter in ``query``."""
-    if not query or ("api" not in query.lower() and "%" not in query):
-        return []
-    return [
-        unquote(pair.partition("=")[2].replace("+", " "))
-        for pair in query.split("&")
-        if _names_key(pair)
-    ]

@@ -1,45 +1,37 @@
-"""The gateway's rules, one implementation for both ways of running it.
+"""The gateway's rules: which requests reach MLflow, and as which key.
 
-:meth:`Rules.decide` takes what a request is (method, path, raw path, headers, query)
-and answers either a :class:`Decision` (the MLflow route, what MLflow should be
-given, the caller's key) or a :class:`Refusal` (the MLflow-shaped error to send). It
-sends nothing itself, and it is the only place where requests are let through:
-
-- the proxy (:mod:`hokusai.gateway.app`, ``hokusai gateway serve``) forwards a
-  decision to MLflow over HTTP;
-- the MLflow app plugin (:mod:`hokusai.gateway.mlflow_app`, ``mlflow server
-  --app-name hokusai``) hands it to MLflow's own ASGI app in the same process.
+:meth:`Rules.decide` takes a request's ASGI scope and answers either a
+:class:`Decision` (the MLflow route, what MLflow should be given, the caller's key) or a
+:class:`~hokusai.gateway.responses.Refusal` (the MLflow-shaped error to send). It sends
+nothing itself; the rules core (:mod:`~hokusai.gateway.core`) is its only caller, in
+both ways of running the gateway.
 
 The checks, in order: header size; a mount prefix (``/api/mlflow``, ``/mlflow`` or
 none) followed by ``/api/``; no traversal tricks in the raw path
 (:mod:`~hokusai.gateway.paths`); an MLflow API route for this method
-(:mod:`~hokusai.gateway.routes`); one well-formed key, known, not revoked or expired,
-with the scope the route needs (:mod:`~hokusai.gateway.auth`,
-:mod:`~hokusai.gateway.keys`). The key lookup is the only I/O: a local SQLite read
-runs inline, any other store in a worker thread.
+(:mod:`~hokusai.gateway.routes`); a credential, found by the first of the
+authenticators that recognises one (:mod:`~hokusai.gateway.credentials`), standing for
+a key that is known, not revoked or expired, with the scope the route needs. Finding
+the key is the only I/O.
 """
 
 from __future__ import annotations
 
-import asyncio
-import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
-from random import getrandbits
 
 import sqlalchemy.exc
 
-from hokusai.gateway.auth import Credential, CredentialError, authorize, check_key, find_credentials
-from hokusai.gateway.errors import STATUS_FOR_CODE, send_error
-from hokusai.gateway.keys import ApiKey, KeyStore
+from hokusai.gateway.credentials import Authenticator, CredentialError, authorize, missing
+from hokusai.gateway.headers import strip_query_key
+from hokusai.gateway.keys import ApiKey
 from hokusai.gateway.metrics import UNMATCHED
-from hokusai.gateway.paths import UnsafePath, check_raw_path, split_mount, strip_query_key
+from hokusai.gateway.paths import UnsafePath, check_raw_path, split_mount
+from hokusai.gateway.responses import Refusal, refusal
 from hokusai.gateway.routes import RouteTable
-from hokusai.gateway.types import Send
+from hokusai.gateway.types import Scope
 
-# Answered by the gateway itself, at the root, without a key.
-OPERATIONS = ("/health", "/ready", "/metrics")
 MAX_HEADER_BYTES = 64 * 1024
 HEADERS_TOO_LARGE = "Request headers too large ({size} bytes; the limit is {limit} bytes)."
 KEY_STORE_DOWN = (
@@ -55,40 +47,6 @@ UNSAFE = "Refused path {path!r}: {reason}. Send the path as MLflow's client does
 
 # A locked, missing or unreadable key store.
 STORE_ERRORS = (sqlalchemy.exc.SQLAlchemyError, sqlite3.Error)
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}\Z")
-
-
-def request_id(headers: Iterable[tuple[bytes, bytes]], header_name: bytes) -> str:
-    """The client's request id (``header_name``, lower-case) when well-formed, else a new one."""
-    for name, value in headers:
-        if name.lower() == header_name:
-            candidate = value.decode("latin-1")
-            if _REQUEST_ID.match(candidate):
-                return candidate
-    # 128 random bits, like uuid4().hex, without its getrandom() system call and UUID
-    # object (request ids need to be unique, not secret).
-    return f"{getrandbits(128):032x}"
-
-
-@dataclass(frozen=True, slots=True)
-class Refusal:
-    """The request is answered with an MLflow-shaped error and goes no further.
-
-    ``route`` is the MLflow route template when one matched (for metrics), ``reason``
-    the credential-failure label (``missing``, ``unknown``, ``scope``…) when the key
-    was the problem.
-    """
-
-    error_code: str
-    message: str
-    status: int
-    route: str = UNMATCHED
-    reason: str | None = None
-    headers: tuple[tuple[bytes, bytes], ...] = ()
-
-    async def send(self, send: Send) -> None:
-        """Answer with this refusal."""
-        await send_error(send, self.error_code, self.message, self.status, list(self.headers))
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,50 +64,34 @@ class Decision:
     query: str
     key: ApiKey
 
-    @property
-    def target(self) -> str:
-        """Raw path and query, as MLflow should receive them."""
-        return self.raw_path + ("?" + self.query if self.query else "")
-
-
-def _refuse(error_code: str, message: str, **extra) -> Refusal:
-    return Refusal(error_code, message, extra.pop("status", STATUS_FOR_CODE[error_code]), **extra)
-
 
 class Rules:
     """Which requests reach MLflow, and as which key."""
 
-    def __init__(self, routes: RouteTable, store: KeyStore, allow_query_key: bool) -> None:
+    def __init__(self, routes: RouteTable, authenticators: Sequence[Authenticator]) -> None:
         self.routes = routes
-        self.store = store
-        self.allow_query_key = allow_query_key
-        self._local = store.is_local
+        self.authenticators = tuple(authenticators)
 
-    async def decide(
-        self,
-        method: str,
-        path: str,
-        raw_path: str,
-        headers: list[tuple[bytes, bytes]],
-        query: str,
-    ) -> Decision | Refusal:
+    async def decide(self, scope: Scope, query: str) -> Decision | Refusal:
         """Let the request through or refuse it (see the module doc for the checks).
 
-        ``path`` is the decoded path, ``raw_path`` the bytes the client sent (latin-1),
-        ``query`` the raw query string; none of them is logged or echoed with a key.
+        ``query`` is the raw query string as the client sent it (credentials included);
+        nothing of it is logged or echoed with a key.
         """
+        method, path, headers = scope["method"], scope["path"], scope["headers"]
+        raw_path = (scope.get("raw_path") or path.encode()).decode("latin-1")
         size = sum(len(name) + len(value) for name, value in headers)
         if size > MAX_HEADER_BYTES:
             message = HEADERS_TOO_LARGE.format(size=size, limit=MAX_HEADER_BYTES)
-            return _refuse("INVALID_PARAMETER_VALUE", message, status=431)
+            return refusal("INVALID_PARAMETER_VALUE", message, status=431, route=UNMATCHED)
         mount = split_mount(path)
         if mount is None or not raw_path.startswith(mount[0]):
-            return _refuse("ENDPOINT_NOT_FOUND", NOT_FOUND.format(method=method, path=path))
+            return _not_found(method, path)
         try:
             check_raw_path(raw_path)
         except UnsafePath as exc:
             message = UNSAFE.format(path=raw_path[:200], reason=exc)
-            return _refuse("INVALID_PARAMETER_VALUE", message)
+            return refusal("INVALID_PARAMETER_VALUE", message, route=UNMATCHED)
         prefix, api_path = mount
         match = self.routes.match(api_path, method)
         if match.route is None:
@@ -157,31 +99,30 @@ class Rules:
                 allowed = ", ".join(sorted(match.allowed))
                 message = WRONG_METHOD.format(path=api_path, method=method, allowed=allowed)
                 allow = ((b"allow", allowed.encode()),)
-                return _refuse("ENDPOINT_NOT_FOUND", message, status=405, headers=allow)
-            return _refuse("ENDPOINT_NOT_FOUND", NOT_FOUND.format(method=method, path=path))
+                return refusal(
+                    "ENDPOINT_NOT_FOUND", message, status=405, route=UNMATCHED, headers=allow
+                )
+            return _not_found(method, path)
         route = match.route.template
         try:
-            credential = find_credentials(headers, query, self.allow_query_key)
-            if credential is not None and self._local:  # a quick local read, no coroutine
-                found = self.store.verify(credential.secret)
+            for authenticator in self.authenticators:  # the first that finds a credential
+                key = await authenticator.authenticate(headers, query)
+                if key is not None:
+                    break
             else:
-                found = await self.lookup(credential)
-            key = check_key(found, credential)
+                raise missing()
             authorize(key, "write" if match.route.is_write(method) else "read", method, api_path)
         except CredentialError as exc:
-            return _refuse(exc.error_code, exc.message, route=route, reason=exc.reason)
+            return refusal(exc.error_code, exc.message, route=route, reason=exc.reason)
         except STORE_ERRORS:
-            return _refuse(
+            return refusal(
                 "TEMPORARILY_UNAVAILABLE", KEY_STORE_DOWN, route=route, reason="store_unavailable"
             )
         return Decision(
             route, prefix, api_path, raw_path[len(prefix) :], strip_query_key(query), key
         )
 
-    async def lookup(self, credential: Credential | None) -> ApiKey | None:
-        """The stored key for ``credential`` (SQLite inline, other stores in a thread)."""
-        if credential is None:
-            return None
-        if self.store.is_local:
-            return self.store.verify(credential.secret)
-        return await asyncio.to_thread(self.store.verify, credential.secret)
+
+def _not_found(method: str, path: str) -> Refusal:
+    message = NOT_FOUND.format(method=method, path=path)
+    return refusal("ENDPOINT_NOT_FOUND", message, route=UNMATCHED)

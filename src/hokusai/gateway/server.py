@@ -6,6 +6,11 @@ second) and to see whether it should stop. Each wake-up of an idle process costs
 benchmark's CPU per request counts (~0.07 ms per request at MLflow's pace). This
 server wakes once a second, or at once when a signal asks it to stop; everything
 else is uvicorn's own.
+
+``main_loop``, ``on_tick`` and ``handle_exit`` are not uvicorn's public API: uvicorn is
+bounded below its next minor version in ``pyproject.toml``, and
+``tests/unit/test_borrowed_internals.py`` fails, saying why, when their signatures or
+the places uvicorn calls them change.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-# ~0.5 GB instead of ~2.6 GB: one worker, no background job runner (MLFLOW_FACTS §7).
+# ~0.5 GB instead of ~2.6 GB: one worker, no background job runner (docs/contributing/mlflow-facts.md).
 LOW_MEMORY_ENV = {
     "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
     "MLFLOW_DISABLE_TELEMETRY": "true",

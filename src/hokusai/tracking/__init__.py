@@ -6,6 +6,8 @@ Examples:
     'alice'
 """
 
+from hokusai._legacy import module_getattr
+from hokusai.tracking.deltaone import DeltaOneResult, delta_one
 from hokusai.tracking.experiments import ExperimentManager
 from hokusai.tracking.performance import (
     Attestation,
@@ -18,10 +20,15 @@ from hokusai.tracking.performance import (
 
 __all__ = [
     "Attestation",
+    "DeltaOneResult",
     "ExperimentManager",
     "ImprovementResult",
     "PerformanceTracker",
     "attest",
     "canonical_json",
     "compute_deltas",
+    "delta_one",
 ]
+
+# Names of old guides: each says what to use instead (see hokusai._legacy).
+__getattr__ = module_getattr(__name__)

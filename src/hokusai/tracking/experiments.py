@@ -7,15 +7,15 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from hokusai._translate import bound_retries, translated_errors
-from hokusai.auth import using_api_key
-from hokusai.config import Setting, resolve_api_key, resolve_tracking_uri
+from hokusai._client import RegistryClient
+from hokusai._legacy_reads import deprecated
 from hokusai.core import validation as check
+from hokusai.tracking._compat import OLD_MANAGER_METHODS, manager_arguments, unsupported
 
 DEFAULT_EXPERIMENT = "hokusai"
 
 
-class ExperimentManager:
+class ExperimentManager(RegistryClient):
     """Runs of one MLflow experiment in the Hokusai registry.
 
     Configuration follows the same precedence rule as :class:`~hokusai.ModelRegistry`
@@ -40,38 +40,33 @@ class ExperimentManager:
         experiment_name: str = DEFAULT_EXPERIMENT,
         tracking_uri: str | None = None,
         api_key: str | None = None,
+        **old_keywords: Any,
     ) -> None:
-        from mlflow import MlflowClient
-
-        self.experiment_name = check.check_name(experiment_name, "experiment_name")
-        self._tracking_uri: Setting = resolve_tracking_uri(tracking_uri)
-        self._api_key: Setting | None = resolve_api_key(api_key)
-        bound_retries()
-        self._client = MlflowClient(tracking_uri=self.tracking_uri)
+        # Old guides: ExperimentManager(registry), registry=..., mlflow_tracking_uri=...
+        experiment_name, tracking_uri, api_key = manager_arguments(
+            experiment_name, tracking_uri, api_key, old_keywords
+        )
+        name = DEFAULT_EXPERIMENT if experiment_name is None else experiment_name
+        self.experiment_name = check.check_name(name, "experiment_name")
+        super().__init__(tracking_uri, api_key)
         self._experiment_id: str | None = None
 
-    @property
-    def tracking_uri(self) -> str:
-        """The registry URL this object talks to."""
-        return self._tracking_uri.value
+    def __getattr__(self, name: str) -> Any:
+        # Only called for missing attributes: name what to do for old-guide calls.
+        raise unsupported(type(self).__name__, name, OLD_MANAGER_METHODS)
 
-    @property
-    def client(self) -> Any:
-        """The underlying ``mlflow.MlflowClient`` (same URI); use it inside :meth:`session`."""
-        return self._client
+    def start_experiment(self, experiment_name: str) -> contextlib.AbstractContextManager[Any]:
+        """Old guides' ``with manager.start_experiment(name):`` — a run in experiment ``name``.
 
-    @contextlib.contextmanager
-    def session(self) -> Iterator[None]:
-        """Send this manager's API key and translate errors for calls inside the block.
-
-        Example::
-
-            with manager.session():
-                manager.client.log_metric(run_id, "accuracy", 0.9)
+        Deprecated: use ``ExperimentManager(name).start_run()``.
         """
-        key = self._api_key.value if self._api_key else None
-        with using_api_key(key), translated_errors(self._tracking_uri, self._api_key):
-            yield
+        check.check_name(experiment_name, "experiment_name")
+        deprecated(
+            f"manager.start_experiment({experiment_name!r}) is deprecated: use "
+            f"ExperimentManager({experiment_name!r}).start_run()."
+        )
+        other = ExperimentManager(experiment_name, self.tracking_uri, self._api_key_value)
+        return other.start_run()
 
     @property
     def experiment_id(self) -> str:
@@ -122,7 +117,7 @@ class ExperimentManager:
             )
         status = "FINISHED"
         try:
-            with using_api_key(self._api_key.value if self._api_key else None):
+            with self._connected():
                 yield run
         except BaseException:
             status = "FAILED"
@@ -130,9 +125,8 @@ class ExperimentManager:
         finally:
             with self.session():
                 # End exactly our run, even if the block left a child run active.
-                while (
-                    mlflow.active_run() is not None
-                    and mlflow.active_run().info.run_id != run.info.run_id
+                while (active := mlflow.active_run()) is not None and (
+                    active.info.run_id != run.info.run_id
                 ):
                     mlflow.end_run(status=status)
                 mlflow.end_run(status=status)

@@ -6,13 +6,16 @@ import contextlib
 import hashlib
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
+from hokusai._legacy_reads import LegacyReads, deprecated
 from hokusai.core import validation as check
 from hokusai.errors import ValidationError
+from hokusai.tracking import deltaone
+from hokusai.tracking._compat import OLD_TRACKER_METHODS, unsupported
 from hokusai.tracking.experiments import ExperimentManager
 
 CONTRIBUTOR_KEYS = ("contributor_id", "contributor", "contributor_address", "wallet_address")
@@ -23,7 +26,7 @@ TAG_CONTRIBUTOR = "hokusai_contributor"
 
 
 @dataclass(frozen=True)
-class Attestation:
+class Attestation(LegacyReads):
     """A verifiable record of an improvement: sha256 of the canonical JSON of the inputs.
 
     Recompute ``sha256`` with :func:`canonical_json` of ``inputs`` to verify a record.
@@ -42,14 +45,45 @@ class Attestation:
     inputs: dict[str, Any] = field(repr=False)
     """``{"baseline_metrics": …, "improved_metrics": …, "data_contribution": …}``."""
 
+    _LEGACY_KEYS: ClassVar[dict[str, str]] = {
+        "attestation_hash": "sha256",
+        "hash": "sha256",
+        "timestamp": "timestamp",
+        "contributor": "contributor",
+    }
+
     def to_dict(self) -> dict[str, Any]:
         """The record as stored in the run's ``hokusai_attestation.json`` artifact."""
         return asdict(self)
 
 
+class MetricDelta(float):
+    """A delta as old guides read it: a number, or ``delta["accuracy"]["absolute_delta"]``.
+
+    Examples:
+        >>> import warnings
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     MetricDelta(0.03)["absolute_delta"] + 0.0
+        0.03
+    """
+
+    def __getitem__(self, key: str) -> float:
+        if key not in ("absolute_delta", "delta"):
+            raise KeyError(
+                f"{key!r}: a delta is a number now (improved - baseline); the relative change "
+                "is result.relative_deltas[metric]."
+            )
+        deprecated(f'delta[metric]["{key}"] is deprecated: use result.deltas[metric]')
+        return float(self)
+
+
 @dataclass(frozen=True)
 class ImprovementResult:
     """What :meth:`PerformanceTracker.track_improvement` measured and where it logged it.
+
+    Old guides unpacked it as ``delta, attestation = tracker.track_improvement(...)``;
+    that still works, with a ``DeprecationWarning``.
 
     Examples:
         >>> result = ImprovementResult(deltas={"accuracy": 0.05}, relative_deltas={"accuracy": 0.0625},
@@ -65,6 +99,13 @@ class ImprovementResult:
     attestation: Attestation | None
     run_id: str | None
     """The MLflow run holding the metrics, tags and the attestation JSON artifact."""
+
+    def __iter__(self) -> Iterator[Any]:
+        deprecated(
+            "Unpacking the result of track_improvement as (delta, attestation) is deprecated: "
+            "use result.deltas and result.attestation.",
+        )
+        return iter(({k: MetricDelta(v) for k, v in self.deltas.items()}, self.attestation))
 
 
 def canonical_json(value: Any) -> str:
@@ -189,6 +230,47 @@ class PerformanceTracker:
         api_key: str | None = None,
     ) -> None:
         self.experiments = ExperimentManager(experiment_name, tracking_uri, api_key)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called for missing attributes: name what to do for old-guide calls.
+        raise unsupported(type(self).__name__, name, OLD_TRACKER_METHODS)
+
+    def detect_delta_one(
+        self,
+        model_name: str,
+        version: str | int | None = None,
+        *,
+        lower_is_better: bool = False,
+        threshold_pp: float = deltaone.DEFAULT_THRESHOLD_PP,
+    ) -> deltaone.DeltaOneResult:
+        """Whether a registered version improved on its baseline by at least 1 point.
+
+        Compares ``version`` (default: the latest) of ``model_name`` with the model's
+        baseline: the version its ``baseline`` alias points to (``register_baseline``),
+        else the newest earlier version with a benchmark metric and value. The new value
+        is the metric the version's run logged, else its registered benchmark value.
+        Nothing is written. The result is truthy when the DeltaOne was achieved.
+
+        Raises:
+            ModelNotFoundError: no such model or version, or no baseline to compare with.
+            ValidationError: the values are not fractions between 0 and 1, or the
+                version and its baseline are measured by different metrics.
+
+        Example::
+
+            result = PerformanceTracker().detect_delta_one("lead-scorer")
+            print(result.achieved, result.baseline_version, result.new_version, result.delta_pp)
+        """
+        check.check_number(threshold_pp, "threshold_pp")
+        manager = self.experiments
+        with manager.session():
+            return deltaone.detect_in_registry(
+                manager.client,
+                model_name,
+                version,
+                lower_is_better=lower_is_better,
+                threshold_pp=threshold_pp,
+            )
 
     def track_improvement(
         self,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from hokusai.gateway.auth import CredentialError, authorize, check_key, find_credentials
+from hokusai.gateway.credentials import CredentialError, authorize, check_key, find_credentials
 from hokusai.gateway.keys import ApiKey
 
 KEY = "hk_live_" + "A" * 32

@@ -1,8 +1,14 @@
-"""Find the caller's API key in a request and check it against the key store.
+"""The credential step of the rules: who a request speaks for.
 
-Accepted: ``Authorization: Bearer <key>``, ``Authorization: ApiKey <key>``,
-``X-API-Key: <key>`` and, as a fallback, ``?api_key=<key>``. Several of them may be
-sent at once (the MLflow client sends ``X-API-Key`` from the Hokusai plugin *and*
+Each kind of credential the gateway accepts is an :class:`Authenticator`; the rules
+(:mod:`~hokusai.gateway.rules`) ask each in turn and the first that finds its kind of
+credential in the request answers. Today there is one kind, :class:`ApiKeyCredentials`;
+a browser session (a cookie standing for the key the user signed in with) is meant to
+be a second one, added next to it without changing the rules.
+
+API keys are accepted as ``Authorization: Bearer <key>``, ``Authorization: ApiKey
+<key>``, ``X-API-Key: <key>`` and, as a fallback, ``?api_key=<key>``. Several of them
+may be sent at once (the MLflow client sends ``X-API-Key`` from the Hokusai plugin *and*
 ``Bearer`` from ``MLFLOW_TRACKING_TOKEN``) as long as they carry the same key. The same
 header twice, two different keys, an empty, oversized or non-ASCII key, or an
 ``Authorization`` scheme other than Bearer/ApiKey are refused with a message that
@@ -11,23 +17,23 @@ says what to send instead.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
+from typing import Protocol
 
-from hokusai.gateway.keys import ApiKey
-from hokusai.gateway.paths import query_keys
+from hokusai.gateway.headers import API_KEY_HEADER, CREDENTIAL_HEADERS, Headers, query_keys
+from hokusai.gateway.keys import ApiKey, KeyStore
 
 MAX_KEY_LENGTH = 256
 SCHEMES = ("bearer", "apikey")
 # Only a word that looks like a scheme (Basic, Digest, Token…) is echoed back: anything
 # else may be the key itself, pasted without "Bearer ".
 _SCHEME_NAME = re.compile(r"[A-Za-z][A-Za-z-]{0,19}")
-_HEADERS = {b"authorization": "Authorization", b"x-api-key": "X-API-Key"}
-# The request headers that may carry a key: never passed on to MLflow.
-CREDENTIAL_HEADERS = frozenset(_HEADERS)
+_KEY_HEADER = API_KEY_HEADER.lower().encode()
 
 MISSING = (
-    "API key required: send it as 'X-API-Key: <key>' or 'Authorization: Bearer <key>'. "
+    f"API key required: send it as '{API_KEY_HEADER}: <key>' or 'Authorization: Bearer <key>'. "
     "With the SDK or the mlflow client, set HOKUSAI_API_KEY (create a key with "
     "`hokusai keys create`)."
 )
@@ -47,15 +53,15 @@ MALFORMED = (
 )
 BAD_SCHEME = (
     "Unsupported Authorization scheme {scheme!r}: use 'Authorization: Bearer <key>', "
-    "'Authorization: ApiKey <key>' or 'X-API-Key: <key>' (unset MLFLOW_TRACKING_USERNAME "
+    f"'Authorization: ApiKey <key>' or '{API_KEY_HEADER}: <key>' (unset MLFLOW_TRACKING_USERNAME "
     "and MLFLOW_TRACKING_PASSWORD, which make the mlflow client send Basic)."
 )
 NO_SCHEME = (
     "Unsupported Authorization scheme: the value must be 'Bearer <key>' or 'ApiKey <key>' "
-    "(one space before the key); or send 'X-API-Key: <key>'."
+    f"(one space before the key); or send '{API_KEY_HEADER}: <key>'."
 )
 QUERY_DISABLED = (
-    "The api_key query parameter is disabled on this gateway: send 'X-API-Key: <key>' "
+    f"The api_key query parameter is disabled on this gateway: send '{API_KEY_HEADER}: <key>' "
     "or 'Authorization: Bearer <key>' instead."
 )
 SCOPE = (
@@ -82,7 +88,7 @@ class Credential:
     """A key found in a request and where it was found."""
 
     secret: str
-    source: str  # "Authorization", "X-API-Key" or "api_key"
+    source: str  # "Authorization", API_KEY_HEADER or "api_key"
 
 
 def _malformed(where: str) -> CredentialError:
@@ -103,14 +109,14 @@ def _checked(secret: str, where: str) -> str:
 
 
 def _from_header(name: bytes, raw: bytes) -> str:
-    where = _HEADERS[name]
+    where = CREDENTIAL_HEADERS[name]
     if len(raw) > MAX_KEY_LENGTH + 16:
         raise _malformed(where)
     try:
         value = raw.decode("ascii").strip()
     except UnicodeDecodeError:
         raise _malformed(where) from None
-    if name == b"x-api-key":
+    if name == _KEY_HEADER:
         return _checked(value, where)
     scheme, _, token = value.partition(" ")
     if scheme.lower() not in SCHEMES:
@@ -124,22 +130,20 @@ def _from_header(name: bytes, raw: bytes) -> str:
     return _checked(token.strip(), f"Authorization: {scheme}")
 
 
-def find_credentials(
-    headers: list[tuple[bytes, bytes]], query: str, allow_query: bool
-) -> Credential | None:
+def find_credentials(headers: Headers, query: str, allow_query: bool) -> Credential | None:
     """The one API key the request carries, or ``None``.
 
     Raises :class:`CredentialError` for malformed, duplicated or conflicting keys.
     """
-    in_headers = [(name, raw) for name, raw in headers if name.lower() in _HEADERS]
+    in_headers = [(name, raw) for name, raw in headers if name.lower() in CREDENTIAL_HEADERS]
     in_query = query_keys(query)
     if in_query and not allow_query:
         raise CredentialError("UNAUTHENTICATED", QUERY_DISABLED, "query_disabled")
     if len(in_headers) == 1 and not in_query:  # the usual case: nothing to compare
         name = in_headers[0][0].lower()
-        return Credential(_from_header(name, in_headers[0][1]), _HEADERS[name])
+        return Credential(_from_header(name, in_headers[0][1]), CREDENTIAL_HEADERS[name])
     found = [
-        Credential(_from_header(name.lower(), raw), _HEADERS[name.lower()])
+        Credential(_from_header(name.lower(), raw), CREDENTIAL_HEADERS[name.lower()])
         for name, raw in in_headers
     ]
     found.extend(
@@ -192,3 +196,40 @@ def authorize(key: ApiKey, scope: str, method: str, path: str) -> None:
             ),
             "scope",
         )
+
+
+def missing() -> CredentialError:
+    """No authenticator found a credential in the request."""
+    return CredentialError("UNAUTHENTICATED", MISSING, "missing")
+
+
+class Authenticator(Protocol):
+    """One kind of credential the gateway accepts."""
+
+    async def authenticate(self, headers: Headers, query: str) -> ApiKey | None:
+        """The key the request's credential of this kind stands for, checked (known,
+        not revoked, not expired); ``None`` when the request carries none of this kind.
+
+        Raises :class:`CredentialError` for a credential that is there but not valid,
+        and the key store's own errors when it cannot answer.
+        """
+        ...
+
+
+class ApiKeyCredentials:
+    """API keys in the request's headers or query, checked against the key store."""
+
+    def __init__(self, store: KeyStore, allow_query: bool) -> None:
+        self.store = store
+        self.allow_query = allow_query
+
+    async def authenticate(self, headers: Headers, query: str) -> ApiKey | None:
+        """See :meth:`Authenticator.authenticate`."""
+        credential = find_credentials(headers, query, self.allow_query)
+        if credential is None:
+            return None
+        if self.store.is_local:  # SQLite: a local read of a few µs, fine on the event loop
+            found = self.store.verify(credential.secret)
+        else:
+            found = await asyncio.to_thread(self.store.verify, credential.secret)
+        return check_key(found, credential)
