@@ -8,7 +8,10 @@ Examples:
 
 from importlib.metadata import PackageNotFoundError, version
 
-from hokusai import _legacy
+from hokusai import (
+    _environment,  # noqa: F401 - first: stops on a mixed or too old MLflow
+    _legacy,
+)
 from hokusai.core import LineageEntry, ModelLineage, ModelRegistry, Promotion, TokenizedModel
 from hokusai.errors import HokusaiError
 from hokusai.tracking import ExperimentManager, PerformanceTracker

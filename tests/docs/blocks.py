@@ -3,7 +3,9 @@
 Every block is exactly one of:
 
 * ``python`` / ``py`` (any attributes) — executed, one namespace per page;
-* ``bash`` / ``sh`` / ``shell`` — executed with ``bash -e -o pipefail``;
+* ``bash`` / ``sh`` / ``shell`` — executed with ``bash -e -o pipefail``; one whose every
+  line is a ``python -m pip`` command is an *install* block, run in a fresh venv
+  (:mod:`tests.docs.install`);
 * ``console`` — ``$ `` lines executed, the lines under each compared with its output;
 * ``output`` — compared with what the block above it printed;
 * an include (only ``--8<-- "path[:section]"`` lines) — the snippet file is run whole;
@@ -19,12 +21,14 @@ from __future__ import annotations
 
 from enum import Enum
 
+from tests.docs.install import is_install_block
 from tests.docs.lexers import Fence
 
 
 class Kind(Enum):
     PYTHON = "python"
     SHELL = "shell"
+    INSTALL = "install"
     CONSOLE = "console"
     OUTPUT = "output"
     INCLUDE = "include"
@@ -55,4 +59,5 @@ def classify(fence: Fence) -> Kind:
     if fence.is_include:
         files = [target.split(":")[0] for target in fence.includes]
         return Kind.INCLUDE if all(f.endswith(INCLUDABLE) for f in files) else Kind.UNCLASSIFIED
-    return LANGUAGES.get(fence.language, Kind.UNCLASSIFIED)
+    kind = LANGUAGES.get(fence.language, Kind.UNCLASSIFIED)
+    return Kind.INSTALL if kind is Kind.SHELL and is_install_block(fence.source) else kind

@@ -27,6 +27,7 @@ LAST_OUTPUT = "__last_output__"
 SNIPPET_OUTPUTS = "__snippet_outputs__"
 WORKDIR = "__workdir__"
 PORTS = "__ports__"  # ports of registries a page started itself (see normalize.py)
+VENV = "__venv__"  # the environment the page's last install block made
 UPDATE_GOLDENS = os.environ.get("HOKUSAI_UPDATE_GOLDENS") == "1"
 TIMEOUT = 600
 WARM = WarmInterpreter()  # started by the plugin when pages are collected
@@ -36,15 +37,21 @@ class DocBlockError(AssertionError):
     """A documented block did not do what its page says."""
 
 
-def block_environment(warm: bool = True) -> dict[str, str]:
+def block_environment(namespace: dict | None = None, warm: bool = True) -> dict[str, str]:
     """The environment of shell blocks and snippets: the test's, with this venv's
     ``bin`` first on PATH so ``hokusai`` resolves as in an activated venv, and before
     it (unless ``warm=False``) the warm interpreter's ``python``/``hokusai`` (see
-    `tests.docs.warm`)."""
+    `tests.docs.warm`).
+
+    After an install block of the page, the environment that block made instead
+    (see `tests.docs.install`): the page goes on where its reader is."""
+    venv = (namespace or {}).get(VENV)
+    if venv is not None:
+        return venv.environment()
     env = dict(os.environ)
-    warm = WARM.environment() if warm else {}
-    path = [warm.pop("PATH", ""), str(Path(sys.executable).parent), env.get("PATH", "")]
-    env.update(warm)
+    shims = WARM.environment() if warm else {}
+    path = [shims.pop("PATH", ""), str(Path(sys.executable).parent), env.get("PATH", "")]
+    env.update(shims)
     env["PATH"] = os.pathsep.join(p for p in path if p)
     return env
 
@@ -112,7 +119,7 @@ def _bash(script: str, example: Example) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["bash", "-e", "-o", "pipefail", "-c", script],
         cwd=example.namespace[WORKDIR],
-        env=block_environment(),
+        env=block_environment(example.namespace),
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
@@ -144,7 +151,7 @@ def evaluate_console(example: Example) -> None:
     result = subprocess.run(
         ["bash", "-e", "-o", "pipefail", "-c", f"exec 2>&1\n{script}"],
         cwd=example.namespace[WORKDIR],
-        env=block_environment(),
+        env=block_environment(example.namespace),
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
@@ -175,7 +182,7 @@ def run_snippet(example: Example, path: str) -> str:
         result = subprocess.run(
             [*command, str(ROOT / path)],
             cwd=example.namespace[WORKDIR],
-            env=block_environment(),
+            env=block_environment(example.namespace),
             capture_output=True,
             text=True,
             timeout=TIMEOUT,

@@ -22,6 +22,7 @@ from tests.docs import evaluators as ev
 from tests.docs import session, stamp
 from tests.docs.blocks import Kind, classify
 from tests.docs.docstrings import docstring_examples_namespace, require_registry
+from tests.docs.install import VENVS, evaluate_install, page_recipes
 from tests.docs.lexers import Rejected, fences, fences_and_rejected
 from tests.docs.outcomes import Outcomes, expected_blocks
 from tests.docs.site_build import SITE
@@ -30,6 +31,7 @@ from tests.support.stack import start_registry
 EVALUATORS = {
     Kind.PYTHON: ev.evaluate_python,
     Kind.SHELL: ev.evaluate_shell,
+    Kind.INSTALL: evaluate_install,
     Kind.CONSOLE: ev.evaluate_console,
     Kind.OUTPUT: ev.evaluate_output,
     Kind.INCLUDE: ev.evaluate_include,
@@ -90,12 +92,17 @@ def _checks_the_site(item) -> bool:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_collection_modifyitems(items: list):
+def pytest_collection_modifyitems(config, items: list):
     # Pages start programs (the warm interpreter boots since their collection): run the
     # tests that start none first (tests/support/stack.py then moves registry users last)...
     items.sort(key=_starts_programs)
     require_registry(items)  # docstring examples that use `registry`, `info`…
     result = yield
+    if not config.option.collectonly:
+        # The selected pages' install blocks build their venvs meanwhile (pip, on a
+        # background thread, after those of tests/install, which run before the pages).
+        for page in dict.fromkeys(Path(str(item.path)) for item in items if _on_a_page(item)):
+            VENVS.prefetch(*page_recipes(Document(page.read_text(), str(page))))
     # ...and at the very end the reader's sessions and the site's tests: both run in
     # the background meanwhile (the session since its page was collected).
     items.sort(key=lambda item: 2 if _checks_the_site(item) else _is_a_reader_session(item))
@@ -126,10 +133,18 @@ def pytest_sessionfinish(session, exitstatus) -> None:
         stamp.write(pages, OUTCOMES.harness_passed(), passed=exitstatus == 0)
 
 
+def pytest_terminal_summary(terminalreporter) -> None:
+    summary = VENVS.summary()
+    if summary:
+        terminalreporter.write_sep("-", "install blocks")
+        terminalreporter.write_line(summary)
+
+
 def pytest_unconfigure() -> None:
     session.stop_all()
     ev.WARM.stop()
     SITE.cleanup()
+    VENVS.cleanup()
 
 
 _collect_page = Sybil(

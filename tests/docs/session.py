@@ -12,14 +12,15 @@ process (:class:`ReaderSession`):
 * a ``python`` block is a file the reader saves: it needs a ``title="name.py"``, and
   its payload is written to that file in the session's current folder;
 * an ``output`` block is compared with what the block above printed;
-* an install command (``pip install``) is not run here: the install tests run the
-  page's install blocks in fresh virtual environments (the reader's environment is
-  the one the doc tests run in, built by ``noxfile.py`` from the same
-  ``pyproject.toml``);
+* an install block (``python -m pip install …``) is run as the install tests run
+  every install block: exactly as shown, in a fresh ``python -m venv``, from a clone
+  of this commit (`tests.docs.install`); the session then activates that venv and
+  goes on in it, as the reader goes on in the environment they installed into;
 * ``<!-- not-tested: … -->`` blocks are skipped, like everywhere else.
 
 The session starts with a reader's environment: none of the variables the harness
-exports for the other pages, a fresh ``HOME``, ``python``/``hokusai`` on ``PATH``.
+exports for the other pages, a fresh ``HOME``, ``python``/``hokusai`` on ``PATH``
+(until the page's install block activates its own venv).
 The one addition is ``HOKUSAI_LOCAL_PORT``, a free port for ``hokusai local up``
 (tests never take port 5000); outputs show it as the CLI's default port.
 
@@ -32,6 +33,7 @@ from __future__ import annotations
 import os
 import queue
 import re
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -42,11 +44,11 @@ from pathlib import Path
 from tests.docs.blocks import Kind, classify
 from tests.docs.console import parse_console
 from tests.docs.evaluators import ROOT, TIMEOUT, DocBlockError, block_environment, compare
+from tests.docs.install import VENVS, InstallFailed, Recipe
 from tests.docs.lexers import Fence
 
 # Set by the harness for the other pages; a reader's fresh shell has none of them.
 HARNESS_VARIABLES = re.compile(r"^(HOKUSAI_|MLFLOW_TRACKING_|MLFLOW_SUPPRESS_PRINTING)")
-INSTALL = re.compile(r"\bpip install\b")
 
 
 class ReaderSession:
@@ -119,6 +121,7 @@ class Reading:
 
     def __init__(self, path: Path, fences: list[Fence]) -> None:
         self.page = os.path.relpath(path, ROOT)
+        self.text = path.read_text()
         self.fences = fences
         self.done = {fence.line: threading.Event() for fence in fences}
         self.failures: dict[int, str] = {}
@@ -167,8 +170,16 @@ class Reading:
         kind = classify(fence)
         if kind is Kind.INCLUDE:  # a snippet saved as a file, or its output shown
             kind = Kind.OUTPUT if fence.language == "output" else Kind.PYTHON
-        if kind is Kind.NOT_TESTED or INSTALL.search(fence.expanded):
-            return last_output  # install blocks: run by the install tests, in fresh venvs
+        if kind is Kind.NOT_TESTED:
+            return last_output
+        if kind is Kind.INSTALL:
+            recipe = Recipe.above(self.text[: fence.region.start], fence.source)
+            try:
+                venv = VENVS.install(recipe)  # prefetched since the page was collected
+            except InstallFailed as error:
+                raise DocBlockError(f"{where}: {error}") from None
+            shell.run(f"source {shlex.quote(str(venv.bin / 'activate'))}")
+            return last_output
         if kind is Kind.CONSOLE:
             printed = ""
             for command, expected in parse_console(fence.expanded):

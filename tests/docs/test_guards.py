@@ -139,7 +139,7 @@ def test_every_snippet_and_its_output_is_shown_on_some_page():
 
 
 def test_output_blocks_follow_an_executed_block():
-    executed = {Kind.PYTHON, Kind.SHELL, Kind.CONSOLE, Kind.INCLUDE}
+    executed = {Kind.PYTHON, Kind.SHELL, Kind.INSTALL, Kind.CONSOLE, Kind.INCLUDE}
     orphans, previous = [], None
     for page, fence in page_fences():
         kind = classify(fence)

@@ -229,3 +229,39 @@ def test_a_reader_session_fails_at_the_block_that_differs(tmp_path):
     assert list(reading.failures) == [11]
     with pytest.raises(DocBlockError, match=r"page\.md:11: output of \$ python hello\.py differs"):
         reading.result(11)
+
+
+def test_pip_blocks_are_install_blocks(tmp_path):
+    page = """\
+        ```bash
+        python -m pip install ".[server]"
+        ```
+
+        ```bash
+        python -m pip install .
+        hokusai --version
+        ```
+        """
+    assert kinds(tmp_path, page) == [Kind.INSTALL, Kind.SHELL]
+
+
+def test_an_install_block_runs_in_a_fresh_venv_and_the_page_goes_on_there(tmp_path):
+    run_page(
+        tmp_path,
+        """\
+        ```bash
+        python -m pip check
+        ```
+
+        ```console
+        $ python -c "import importlib.util, sys; print(sys.prefix != sys.base_prefix, importlib.util.find_spec('hokusai'))"
+        True None
+        ```
+        """,
+    )
+
+
+def test_a_failing_install_block_fails_at_its_page_line(tmp_path):
+    page = "# Install\n\n```bash\npython -m pip install ./no-such-folder\n```\n"
+    with pytest.raises(DocBlockError, match=r"page\.md:3: 'python -m pip install ./no-such-folder"):
+        run_page(tmp_path, page)

@@ -1,0 +1,299 @@
+"""Install commands run as a reader runs them: in a fresh ``python -m venv``, from a clone.
+
+An *install block* is a ``bash`` block whose every command is ``python -m pip …``
+(:func:`is_install_block`). The harness runs it exactly as shown, with a new
+environment's ``bin`` first on PATH (as after ``source .venv/bin/activate``), in a
+clone of this repository with the working tree's edits on top (the pages say "from
+the root of your clone"; the package takes its version from git). The blocks
+after it on the same page run in that environment too
+(:func:`tests.docs.evaluators.block_environment`), so a page checks what it promises
+right where it promises it. Two markers, on the line above the block:
+
+* ``<!-- starting-from: ARGS -->``: the fresh environment first gets
+  ``python -m pip install ARGS`` (the reader's existing MLflow 2.x, say);
+* ``<!-- same-venv -->``: no fresh environment: the block runs in the one the page's
+  previous install block made (a fix applied where the problem was shown).
+
+pip is the reader's pip, with its own cache (``~/.cache/pip``): after the first run on
+a machine, an install costs about what unpacking and byte-compiling the wheels costs.
+Each fresh environment is built once per test session (:data:`VENVS`), in the
+background from the moment its page is collected, while the tests that come before
+the pages run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PIP = re.compile(r"^python -m pip (install|uninstall|check)\b")
+INSTALL_TIMEOUT = 900
+STARTING_FROM = re.compile(r"<!--\s*starting-from:(?P<args>[^>]*?)-->[ \t]*\n[ \t]*\Z")
+SAME_VENV = re.compile(r"<!--\s*same-venv\s*-->[ \t]*\n[ \t]*\Z")
+# What the test session's own shell has that a reader's activated venv does not.
+_NOT_THE_READERS = ("VIRTUAL_ENV", "PYTHONHOME", "PYTHONPATH", "UV_PROJECT_ENVIRONMENT")
+
+
+def is_install_block(source: str) -> bool:
+    """Every command (comments and blank lines aside) is a ``python -m pip`` command.
+
+    Examples:
+        >>> is_install_block('python -m pip install ".[server]"\\n')
+        True
+        >>> is_install_block("python -m pip uninstall -y a && python -m pip install b\\n")
+        True
+        >>> is_install_block("python -m pip install .\\nhokusai --version\\n")
+        False
+    """
+    lines = [line.strip() for line in source.splitlines()]
+    commands = [
+        part.strip()
+        for line in lines
+        if line and not line.startswith("#")
+        for part in line.split("&&")
+    ]
+    return bool(commands) and all(PIP.match(command) for command in commands)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How an install block's environment is made: which Python, what is installed
+    first (``starting-from``), then the block's command, from the tree's root."""
+
+    command: str
+    python: str = sys.executable
+    first: str = ""
+
+    @classmethod
+    def above(cls, text_before_block: str, command: str, python: str = sys.executable):
+        """The recipe of the block whose page text before it is ``text_before_block``
+        (None for a ``same-venv`` block).
+
+        Examples:
+            >>> Recipe.above('x\\n<!-- starting-from: "mlflow==2.9.0" -->\\n', "python -m pip install .").first
+            '"mlflow==2.9.0"'
+            >>> Recipe.above("x\\n<!-- same-venv -->\\n", "python -m pip install .") is None
+            True
+        """
+        tail = text_before_block[-500:]
+        if SAME_VENV.search(tail):
+            return None
+        marker = STARTING_FROM.search(tail)
+        return cls(command, python, marker.group("args").strip() if marker else "")
+
+
+@dataclass(frozen=True)
+class Venv:
+    """A virtual environment made with plain ``python -m venv``."""
+
+    path: Path
+
+    @property
+    def bin(self) -> Path:
+        return self.path / "bin"
+
+    def environment(self, base: dict[str, str] | None = None) -> dict[str, str]:
+        """``base`` (default: this process's) as an activated venv sees it: its ``bin``
+        first on PATH and no trace of the test session's own virtual environment."""
+        env = {k: v for k, v in (base or os.environ).items() if k not in _NOT_THE_READERS}
+        ours = {str(Path(sys.executable).parent), str(Path(sys.prefix) / "bin")}
+        path = [p for p in env.get("PATH", "").split(os.pathsep) if p and p not in ours]
+        env["PATH"] = os.pathsep.join([str(self.bin), *path])
+        env["VIRTUAL_ENV"] = str(self.path)
+        return env
+
+    def run(self, script: str, cwd: Path, timeout: float = INSTALL_TIMEOUT, **env: str):
+        """``script`` in bash (``-e -o pipefail``), as typed into the activated venv
+        (with the variables ``env`` exported first)."""
+        return subprocess.run(
+            ["bash", "-e", "-o", "pipefail", "-c", script],
+            cwd=cwd,
+            env=self.environment({**os.environ, **env}),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+
+class InstallFailed(AssertionError):
+    """An install command, run as the page shows it, did not succeed."""
+
+
+def failure(what: str, result: subprocess.CompletedProcess) -> InstallFailed:
+    return InstallFailed(
+        f"{what} exited with {result.returncode}\n"
+        f"--- stdout\n{result.stdout[-4000:]}\n--- stderr\n{result.stderr[-4000:]}"
+    )
+
+
+class _Session:
+    """Per test session: one copy of the tree, and each recipe's venv, built once, in
+    order, on one background thread (pip is busy enough on a 2-core machine)."""
+
+    def __init__(self) -> None:
+        self._tmp: tempfile.TemporaryDirectory | None = None
+        self._tree: Path | None = None
+        self._builds: dict[Recipe, Future] = {}
+        self._builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="venvs")
+        self.built: list[tuple[Recipe, float]] = []
+
+    @property
+    def tmp(self) -> Path:
+        if self._tmp is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="hokusai-install-")
+        return Path(self._tmp.name)
+
+    def tree(self) -> Path:
+        """A clone of this repository at HEAD, with the working tree's edits on top (new
+        files too, ignored ones not): what a reader's clone is, and what ``python -m pip
+        install .`` there builds, its version from git included."""
+        if self._tree is None:
+            tree = self.tmp / "clone"
+
+            def git(*args: str, cwd: Path = ROOT) -> str:
+                return subprocess.run(
+                    ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
+                ).stdout
+
+            head = git("rev-parse", "HEAD").strip()
+            git("clone", "--quiet", "--shared", "--no-checkout", str(ROOT), str(tree))
+            git("checkout", "--quiet", "--detach", head, cwd=tree)
+            for name in filter(None, git("ls-files", "-z", "--deleted").split("\0")):
+                (tree / name).unlink(missing_ok=True)
+            edited = git("ls-files", "-z", "--modified", "--others", "--exclude-standard")
+            for name in filter(None, edited.split("\0")):
+                if (ROOT / name).is_file():
+                    (tree / name).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(ROOT / name, tree / name)
+            self._tree = tree
+        return self._tree
+
+    def prefetch(self, *recipes: Recipe) -> None:
+        """Start building these venvs in the background (in order, each once)."""
+        for recipe in recipes:
+            if recipe not in self._builds:
+                self._builds[recipe] = self._builder.submit(self._make, recipe)
+
+    def install(self, recipe: Recipe) -> Venv:
+        """The recipe's venv: waited for if prefetched, else built now, in this thread
+        (not queued behind the prefetched ones)."""
+        if recipe not in self._builds:
+            build: Future = Future()
+            self._builds[recipe] = build
+            try:
+                build.set_result(self._make(recipe))
+            except BaseException as error:
+                build.set_exception(error)
+        return self._builds[recipe].result()
+
+    def run_in(self, venv: Venv, command: str) -> None:
+        """``command`` in an existing venv, from the tree's root (a ``same-venv`` block)."""
+        result = venv.run(command, cwd=self.tree())
+        if result.returncode:
+            raise failure(f"{command.strip()!r} in the venv of the install block above", result)
+
+    def _make(self, recipe: Recipe) -> Venv:
+        started = time.perf_counter()
+        try:
+            return self._build(recipe)
+        finally:
+            self.built.append((recipe, time.perf_counter() - started))
+
+    def summary(self) -> str | None:
+        """One line per venv built this session, with its time (for the terminal summary)."""
+        if not self.built:
+            return None
+        total = sum(seconds for _, seconds in self.built)
+        lines = [f"{len(self.built)} venvs for install commands, {total:.0f} s in the background:"]
+        for recipe, seconds in self.built:
+            first = f" (after {recipe.first})" if recipe.first else ""
+            python = Path(recipe.python).name
+            if recipe.python == sys.executable:
+                python = f"python{sys.version_info.major}.{sys.version_info.minor}"
+            lines.append(f"  {seconds:5.0f} s  {python}: {recipe.command.strip()}{first}")
+        return "\n".join(lines)
+
+    def _build(self, recipe: Recipe) -> Venv:
+        venv = Venv(Path(tempfile.mkdtemp(prefix="venv-", dir=self.tmp)))
+        made = subprocess.run(
+            [recipe.python, "-m", "venv", str(venv.path)], capture_output=True, text=True
+        )
+        if made.returncode:
+            raise failure(f"{recipe.python} -m venv", made)
+        if recipe.first:
+            self.run_in(venv, f"python -m pip install {recipe.first}")
+        result = venv.run(recipe.command, cwd=self.tree())
+        if result.returncode:
+            raise failure(f"{recipe.command.strip()!r} in a fresh venv of {recipe.python}", result)
+        return venv
+
+    def cleanup(self) -> None:
+        self._builder.shutdown(wait=True, cancel_futures=True)
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+
+VENVS = _Session()
+
+
+def page_recipes(document) -> list[Recipe]:
+    """The fresh venvs a page's install blocks need, in page order."""
+    from tests.docs.blocks import Kind, classify
+    from tests.docs.lexers import fences
+
+    recipes = []
+    for fence in fences(document):
+        if classify(fence) is Kind.INSTALL:
+            recipe = Recipe.above(document.text[: fence.region.start], fence.source)
+            if recipe is not None:
+                recipes.append(recipe)
+    return recipes
+
+
+def evaluate_install(example) -> None:
+    """Sybil evaluator: the block in a fresh venv (or, after ``same-venv``, in the
+    page's current one); the page's next blocks run in that venv."""
+    __tracebackhide__ = True
+    from tests.docs.evaluators import VENV, DocBlockError, where
+
+    fence = example.parsed
+    recipe = Recipe.above(example.document.text[: fence.region.start], fence.source)
+    try:
+        if recipe is None:
+            venv = example.namespace.get(VENV)
+            if venv is None:
+                raise DocBlockError(f"{where(example)}: same-venv, but no install block above")
+            VENVS.run_in(venv, fence.source)
+        else:
+            venv = VENVS.install(recipe)
+    except InstallFailed as error:
+        raise DocBlockError(f"{where(example)}: {error}") from None
+    example.namespace[VENV] = venv
+
+
+def interpreter(version: str) -> str | None:
+    """A CPython ``version`` ("3.12") to make venvs with: ``python3.12`` on PATH if it
+    runs (a pyenv shim without that version selected does not), else pyenv's own."""
+    candidates = [shutil.which(f"python{version}")]
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    candidates += sorted(pyenv.glob(f"{version}.*/bin/python{version}"), reverse=True)
+    for candidate in filter(None, candidates):
+        probe = subprocess.run(
+            [str(candidate), "-c", "import sys, venv; print(sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+        )
+        if probe.returncode == 0 and probe.stdout.strip() == str(
+            tuple(map(int, version.split(".")))
+        ):
+            return str(candidate)
+    return None
