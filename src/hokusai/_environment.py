@@ -102,7 +102,7 @@ def mlflow_problem(installed: dict[str, str], required: Requirement | None) -> s
 
 
 def check_mlflow() -> None:
-    """Raise :class:`MlflowInstallError` if MLflow is mixed or too old (see the module)."""
+    """Raise `MlflowInstallError` if MLflow is mixed or too old (see the module)."""
     problem = mlflow_problem(installed_mlflow(), required_mlflow())
     if problem:
         raise MlflowInstallError(problem)

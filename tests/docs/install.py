@@ -29,6 +29,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -145,6 +146,9 @@ class _Session:
         self._builds: dict[Recipe, Future] = {}
         self._builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="venvs")
         self.built: list[tuple[Recipe, float]] = []
+        # The builder thread, the tests and a reader's session (tests/docs/session.py)
+        # may ask at once: one clone, and each recipe built once.
+        self._lock = threading.RLock()
 
     @property
     def tmp(self) -> Path:
@@ -156,44 +160,51 @@ class _Session:
         """A clone of this repository at HEAD, with the working tree's edits on top (new
         files too, ignored ones not): what a reader's clone is, and what ``python -m pip
         install .`` there builds, its version from git included."""
-        if self._tree is None:
-            tree = self.tmp / "clone"
+        with self._lock:
+            return self._tree or self._clone()
 
-            def git(*args: str, cwd: Path = ROOT) -> str:
-                return subprocess.run(
-                    ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
-                ).stdout
+    def _clone(self) -> Path:
+        tree = self.tmp / "clone"
 
-            head = git("rev-parse", "HEAD").strip()
-            git("clone", "--quiet", "--shared", "--no-checkout", str(ROOT), str(tree))
-            git("checkout", "--quiet", "--detach", head, cwd=tree)
-            for name in filter(None, git("ls-files", "-z", "--deleted").split("\0")):
-                (tree / name).unlink(missing_ok=True)
-            edited = git("ls-files", "-z", "--modified", "--others", "--exclude-standard")
-            for name in filter(None, edited.split("\0")):
-                if (ROOT / name).is_file():
-                    (tree / name).parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copy2(ROOT / name, tree / name)
-            self._tree = tree
+        def git(*args: str, cwd: Path = ROOT) -> str:
+            return subprocess.run(
+                ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
+            ).stdout
+
+        head = git("rev-parse", "HEAD").strip()
+        git("clone", "--quiet", "--shared", "--no-checkout", str(ROOT), str(tree))
+        git("checkout", "--quiet", "--detach", head, cwd=tree)
+        for name in filter(None, git("ls-files", "-z", "--deleted").split("\0")):
+            (tree / name).unlink(missing_ok=True)
+        edited = git("ls-files", "-z", "--modified", "--others", "--exclude-standard")
+        for name in filter(None, edited.split("\0")):
+            if (ROOT / name).is_file():
+                (tree / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(ROOT / name, tree / name)
+        self._tree = tree
         return self._tree
 
     def prefetch(self, *recipes: Recipe) -> None:
         """Start building these venvs in the background (in order, each once)."""
-        for recipe in recipes:
-            if recipe not in self._builds:
-                self._builds[recipe] = self._builder.submit(self._make, recipe)
+        with self._lock:
+            for recipe in recipes:
+                if recipe not in self._builds:
+                    self._builds[recipe] = self._builder.submit(self._make, recipe)
 
     def install(self, recipe: Recipe) -> Venv:
         """The recipe's venv: waited for if prefetched, else built now, in this thread
         (not queued behind the prefetched ones)."""
-        if recipe not in self._builds:
-            build: Future = Future()
-            self._builds[recipe] = build
+        with self._lock:
+            build = self._builds.get(recipe)
+            mine = build is None
+            if mine:
+                build = self._builds[recipe] = Future()
+        if mine:
             try:
                 build.set_result(self._make(recipe))
             except BaseException as error:
                 build.set_exception(error)
-        return self._builds[recipe].result()
+        return build.result()
 
     def run_in(self, venv: Venv, command: str) -> None:
         """``command`` in an existing venv, from the tree's root (a ``same-venv`` block)."""
