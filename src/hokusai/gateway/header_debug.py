@@ -1,9 +1,9 @@
 """The header-debug switch: per request, what the gateway saw and passed on, values redacted.
 
 With ``HOKUSAI_GATEWAY_DEBUG_HEADERS=true`` the rules core writes one JSON line per
-request on the ``hokusai.gateway.headers`` logger, e.g.::
+request on the ``hokusai.gateway.header_debug`` logger, e.g.::
 
-    {"ts": "…", "level": "info", "logger": "hokusai.gateway.headers", "event": "headers",
+    {"ts": "…", "level": "info", "logger": "hokusai.gateway.header_debug", "event": "headers",
      "request_id": "5f0c…", "method": "GET", "route": "/api/2.0/mlflow/runs/get",
      "status": 200, "credential": ["X-API-Key"],
      "received": ["host: <14 bytes>", "x-api-key: <40 bytes>"],
@@ -34,7 +34,7 @@ from collections.abc import Iterable
 
 from hokusai.gateway.headers import CREDENTIAL_HEADERS, Headers, query_keys
 
-HEADER_DEBUG_LOGGER = "hokusai.gateway.headers"
+HEADER_DEBUG_LOGGER = "hokusai.gateway.header_debug"
 logger = logging.getLogger(HEADER_DEBUG_LOGGER)
 MAX_NAME_LENGTH = 64
 # Authorization schemes named in the line; any other first word may be a key pasted

@@ -83,7 +83,7 @@ class GatewaySettings(BaseSettings):
     log_level: str = Field("info", description="Log level of `hokusai gateway serve`.")
     debug_headers: bool = Field(
         False,
-        description="Log one JSON line per request on the `hokusai.gateway.headers` "
+        description="Log one JSON line per request on the `hokusai.gateway.header_debug` "
         "logger: which credential the gateway saw and which headers it received, "
         "forwarded to MLflow and removed (names and sizes; values redacted). For "
         "debugging a client; keep it off in production.",
