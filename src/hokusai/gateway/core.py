@@ -100,7 +100,7 @@ class Gateway:
         finally:
             seconds = time.perf_counter() - started
             exchange.record(scope, seconds, self.metrics, self.settings.access_log)
-            if self.debug_headers:
+            if self.debug_headers and scope["path"] not in OPERATIONS:
                 self._log_headers(scope, query, exchange)
 
     async def _dispatch(

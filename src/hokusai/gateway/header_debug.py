@@ -13,8 +13,8 @@ request on the ``hokusai.gateway.header_debug`` logger, e.g.::
 - ``credential``: where the request carried a key (``X-API-Key``, ``Authorization
   (Bearer)``, ``api_key query parameter``…), ``[]`` when nowhere;
 - ``received``: the client's headers; ``forwarded``: the headers the header policy
-  (:mod:`~hokusai.gateway.headers`) gives MLflow, ``null`` when the request was refused;
-  ``removed``: what the client sent that MLflow did not get. In proxy mode the
+  (:mod:`~hokusai.gateway.headers`) gives MLflow; ``removed``: what the client sent
+  that MLflow did not get (both ``null`` when the request was refused). In proxy mode the
   connection to MLflow then carries MLflow's own ``Host`` and none of the hop-by-hop
   headers (:mod:`~hokusai.gateway.wire`).
 
@@ -106,8 +106,10 @@ def log_headers(
 ) -> None:
     """Write the line for one request (see the module doc); ``query`` is the query
     string as the client sent it, read only for whether it carries a key."""
-    kept = {name.lower() for name, _ in forwarded or ()}
-    removed = sorted({_name(name) for name, _ in received if name.lower() not in kept})
+    removed = None
+    if forwarded is not None:
+        kept = {name.lower() for name, _ in forwarded}
+        removed = sorted({_name(name) for name, _ in received if name.lower() not in kept})
     fields = {
         "event": "headers",
         "request_id": request_id,

@@ -123,14 +123,14 @@ REQUEST_DURATION = Metric(
     "hokusai_gateway_request_duration_seconds",
     "histogram",
     "Time from request to the end of the response, by route template and method.",
-    {"route": "as for `hokusai_gateway_requests_total`", "method": "as there"},
+    {"route": f"as for `{REQUESTS.name}`", "method": f"as for `{REQUESTS.name}`"},
 )
 UPSTREAM_DURATION = Metric(
     "hokusai_gateway_upstream_duration_seconds",
     "histogram",
     "Time MLflow took to start its answer: from handing it the request (body included) "
     "to its response head, by route template. In-process, MLflow's app in this process.",
-    {"route": "as for `hokusai_gateway_requests_total`"},
+    {"route": f"as for `{REQUESTS.name}`"},
 )
 UPSTREAM_ERRORS = Metric(
     "hokusai_gateway_upstream_errors_total",
@@ -159,7 +159,10 @@ KEY_REQUESTS = Metric(
     "counter",
     "Requests whose key was accepted, by API-key id and status: only when "
     "HOKUSAI_GATEWAY_METRICS_KEY_IDS is true (one series per key and status).",
-    {"key_id": "the key's id (`key_…`, as `hokusai keys list` shows it)", "status": "as above"},
+    {
+        "key_id": "the key's id (`key_…`, as `hokusai keys list` shows it)",
+        "status": f"as for `{REQUESTS.name}`",
+    },
 )
 CHECK_OK = Metric(
     "hokusai_gateway_check_ok",
