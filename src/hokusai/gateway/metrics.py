@@ -128,8 +128,9 @@ REQUEST_DURATION = Metric(
 UPSTREAM_DURATION = Metric(
     "hokusai_gateway_upstream_duration_seconds",
     "histogram",
-    "Time MLflow took to start its answer: from handing it the request (body included) "
-    "to its response head, by route template. In-process, MLflow's app in this process.",
+    "Time MLflow took to start its answer, by route template: from handing the request "
+    "on to its response head (the proxy's wait for a pooled connection to MLflow and the "
+    "request body's upload included; in-process, MLflow's app in this process).",
     {"route": f"as for `{REQUESTS.name}`"},
 )
 UPSTREAM_ERRORS = Metric(
