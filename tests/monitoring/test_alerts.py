@@ -8,10 +8,10 @@ annotations are the shipped ones; the waits are checked at their shipped values 
 promtool unit tests in test_rules.py). Each condition is caused as a user or an outage
 would cause it, and the alert is read from Prometheus's HTTP API.
 
-The tests run in this order and build on each other: quiet first, then each condition
-in turn; an alert that fired stays active (its window is 5 to 15 minutes), so each
-test checks that its own alert fires and that the ones whose condition was not caused
-yet stay quiet.
+The tests run in this order: quiet first, then each condition in turn. An alert that
+fired stays active (its window is 5 to 15 minutes), so each test checks that its own
+alert fires and that those whose condition was not caused (yet) stay quiet; each also
+passes alone.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ pytestmark = pytest.mark.skipif(
 )
 API = "/api/mlflow/api/2.0/mlflow"
 WRONG_KEY = "hk_test_" + "NotAKeyOfThisRegistry" + "0" * 11
-ALERTS = {"HokusaiAuthFailuresHigh", "HokusaiMlflowUnreachable", "HokusaiRegistrationsFailing"}
 
 
 @pytest.fixture(scope="module")
@@ -114,4 +113,4 @@ def test_stopping_mlflow_fires_mlflow_unreachable(registry, prometheus):
     assert alert["labels"]["instance"] == registry.url.removeprefix("http://")
     assert alert["labels"]["severity"] == "critical"
     assert get_experiment(registry, registry.api_key) == 503
-    assert set(prometheus.firing()) == ALERTS
+    assert "HokusaiLatencyHigh" not in prometheus.alerts()  # never caused: quiet throughout
