@@ -1,7 +1,7 @@
 """Developer and CI tasks. `python -m nox -s tests` is what CI runs (.ci/run).
 
 Sessions: tests (unit + integration + docs, the CI job), doctest (the docs only),
-docs (strict site build), serve (local registry + live docs), update (rewrite
+docs (strict site build), serve (live docs, the Quickstart's environment), update (rewrite
 snippet .out files), lint, stress (fuzzing, faults, load), bench, lock (regenerate uv.lock),
 build (wheel + sdist, checked), publish-docs (a version of the site onto gh-pages).
 """
@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -130,25 +128,19 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def serve(session: nox.Session) -> None:
-    """A local registry on :5000 and the live docs on http://127.0.0.1:8000."""
-    install(session, "docs", "test")
-    registry = subprocess.Popen(
-        [os.path.join(session.bin, "hokusai"), "local", "up", "--port", "5000"],
-        stdout=subprocess.PIPE,
-        text=True,
+    """The live docs on http://127.0.0.1:8000, in the environment the Quickstart uses.
+
+    It starts no registry: the Quickstart's `hokusai local up --detach` does, in the
+    reader's own folder, so nothing else takes its port.
+    """
+    install(session, "docs", "test")  # the server extra and scikit-learn: all the Quickstart needs
+    activate = Path(session.virtualenv.location).resolve().relative_to(ROOT) / "bin" / "activate"
+    print(
+        "\nThe docs: http://127.0.0.1:8000. For the Quickstart, open a new terminal here,\n"
+        f"in {ROOT}, and activate this environment:  source {activate}\n",
+        flush=True,
     )
-    try:
-        for line in registry.stdout:
-            print(line, end="", flush=True)
-            if line.strip() == "Ready.":
-                break
-        else:
-            session.error("hokusai local up stopped before it was ready")
-        print("Paste the export lines above into your shell, then follow the Quickstart.")
-        session.run("mkdocs", "serve", "-a", "127.0.0.1:8000")
-    finally:
-        registry.send_signal(signal.SIGTERM)
-        registry.wait(30)
+    session.run("mkdocs", "serve", "-a", "127.0.0.1:8000")
 
 
 @nox.session(venv_backend="none")

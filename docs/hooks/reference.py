@@ -13,6 +13,7 @@ A page asks for one with an HTML comment on a line of its own:
 
 from __future__ import annotations
 
+import inspect
 import re
 
 import click
@@ -32,28 +33,38 @@ def _commands(command: click.Command, path: list[str]):
             yield from _commands(command.commands[name], [*path, name])
 
 
+def _option_row(param: click.Option, context: click.Context, command: str) -> str:
+    """One option: its flags, the help ``--help`` prints, its default and variable."""
+    param.get_help_record(context)  # some options fill in their help lazily
+    setting = getattr(param, "setting", None)  # gateway flags: a settings field's
+    description, envvar, value = setting or (param.help, param.envvar, None)
+    if not description:
+        raise ValueError(f"`{command} {param.opts[0]}` has no help text: give it help=...")
+    if setting is None:
+        value = param.get_default(context, call=False)
+    unset = value is getattr(click.core, "UNSET", None) or value in (None, False, ())
+    default = "" if unset or callable(value) else f"`{value}`"
+    envvar = f"`{envvar}`" if envvar else ""
+    return f"| `{', '.join(param.opts)}` | {_cell(description)} | {default} | {envvar} |"
+
+
 def cli_reference() -> str:
     from hokusai.cli import main
 
     parts = []
     for path, command in _commands(main, ["hokusai"]):
-        context = click.Context(command, info_name=" ".join(path))
+        name = " ".join(path)
+        context = click.Context(command, info_name=name)
         level = "#" * min(len(path) + 1, 4)
         pieces = command.collect_usage_pieces(context)
-        parts.append(f"{level} `{' '.join(path)}`\n\n`{' '.join(path)} {' '.join(pieces)}`\n")
-        if command.help:
-            parts.append(command.help.replace("\b\n", "") + "\n")
-        rows = []
-        for param in command.get_params(context):
-            if not isinstance(param, click.Option) or param.hidden or not param.expose_value:
-                continue  # --help/--version are eager and expose nothing
-            value = param.get_default(context, call=False)
-            unset = value is getattr(click.core, "UNSET", None) or value in (None, False, ())
-            default = "" if unset or callable(value) else f"`{value}`"
-            envvar = f"`{param.envvar}`" if param.envvar else ""
-            rows.append(
-                f"| `{', '.join(param.opts)}` | {_cell(param.help or '')} | {default} | {envvar} |"
-            )
+        parts.append(f"{level} `{name}`\n\n`{name} {' '.join(pieces)}`\n")
+        if command.help:  # click keeps the docstring's indentation: Markdown would make code of it
+            parts.append(inspect.cleandoc(command.help).replace("\b\n", "") + "\n")
+        rows = [
+            _option_row(param, context, name)
+            for param in command.get_params(context)
+            if isinstance(param, click.Option) and not param.hidden and param.expose_value
+        ]  # --help/--version are eager and expose nothing
         if rows:
             parts.append("| Option | Description | Default | Environment |\n|---|---|---|---|")
             parts.append("\n".join(rows) + "\n")
@@ -76,6 +87,20 @@ def environment_reference() -> str:
         rows.append(
             f"| `{(prefix + name).upper()}` | gateway | {_cell(field.description or '')} | "
             f"`{field.default}` |"
+        )
+    from hokusai.cli import main
+
+    options: dict[str, tuple[list[str], click.Option]] = {}
+    for path, command in _commands(main, ["hokusai"]):
+        for param in command.params:
+            if isinstance(param, click.Option) and isinstance(param.envvar, str):
+                options.setdefault(param.envvar, ([], param))[0].append(" ".join(path))
+    for envvar, (commands, param) in sorted(options.items()):
+        value = param.get_default(click.Context(click.Command("x")), call=False)
+        used_by = ", ".join(f"`{command}`" for command in commands)
+        rows.append(
+            f"| `{envvar}` | {used_by} | {_cell(param.help or '')} (`{param.opts[0]}`) | "
+            f"{f'`{value}`' if value not in (None, '') else ''} |"
         )
     for name, value in BOUNDED_RETRIES.items():
         rows.append(

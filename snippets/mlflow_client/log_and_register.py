@@ -4,11 +4,11 @@ Needs only MLFLOW_TRACKING_URI and HOKUSAI_API_KEY in the environment; the MLflo
 plugin installed with the Hokusai SDK adds the key to every request.
 """
 
+# --8<-- [start:log]
 import mlflow
 from mlflow import MlflowClient
 from sklearn.linear_model import LogisticRegression
 
-# --8<-- [start:log]
 X = [[0.1, 1.0], [0.4, 0.0], [0.6, 1.0], [0.9, 0.0]]
 y = [0, 0, 1, 1]
 

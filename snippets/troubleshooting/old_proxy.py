@@ -24,21 +24,17 @@ server = uvicorn.Server(uvicorn.Config(FastAPI(), port=port, log_level="error"))
 threading.Thread(target=server.run, daemon=True).start()
 while not server.started:
     time.sleep(0.05)
-old_proxy = f"http://127.0.0.1:{port}/api/mlflow"
+old_proxy = f"http://127.0.0.1:{port}/api/mlflow"  # printed as <old proxy>: its port varies
 
-# --8<-- [start:mlflow]
 mlflow.set_tracking_uri(old_proxy)
 try:
     mlflow.search_experiments()
 except mlflow.exceptions.MlflowException as error:
-    print(f"mlflow: {error}")
-# --8<-- [end:mlflow]
+    print(f"mlflow: {error}".replace(old_proxy, "<old proxy>"))
 
-# --8<-- [start:sdk]
 try:
     ModelRegistry(tracking_uri=old_proxy).list_models()
 except HokusaiError as error:
-    print(f"hokusai: {type(error).__name__}: {error}")
-# --8<-- [end:sdk]
+    print(f"hokusai: {type(error).__name__}: {error}".replace(old_proxy, "<old proxy>"))
 
 server.should_exit = True

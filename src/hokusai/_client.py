@@ -23,10 +23,10 @@ OLD_MOCK_VARIABLES = ("HOKUSAI_MOCK_MODE", "HOKUSAI_OPTIONAL_MLFLOW")
 class RegistryClient:
     """A connection to the Hokusai registry's MLflow API.
 
-    The tracking URI and the API key follow the precedence rule of :mod:`hokusai.config`
+    The tracking URI and the API key follow the precedence rule of `hokusai.config`
     (argument → environment → config file → default). The retry policy is read once,
     here, from ``MLFLOW_HTTP_REQUEST_*`` where the user set them, else the SDK's bounded
-    defaults; it applies to this object's calls only (see :mod:`hokusai._retries`).
+    defaults; it applies to this object's calls only (see `hokusai._retries`).
 
     Args:
         tracking_uri: the registry's MLflow URL.
@@ -66,14 +66,14 @@ class RegistryClient:
 
     @property
     def client(self) -> Any:
-        """The underlying ``mlflow.MlflowClient`` (same URI); use it inside :meth:`session`."""
+        """The underlying ``mlflow.MlflowClient`` (same URI); use it inside `session`."""
         return self._client
 
     @contextlib.contextmanager
     def _connected(self) -> Iterator[None]:
         """MLflow calls inside the block send this object's key and follow its retry policy.
 
-        Unlike :meth:`session`, exceptions pass through unchanged (the block is user code).
+        Unlike `session`, exceptions pass through unchanged (the block is user code).
         """
         with using_api_key(self._api_key_value), _retries.using_policy(self._retry_policy):
             yield
@@ -81,12 +81,17 @@ class RegistryClient:
     @contextlib.contextmanager
     def session(self) -> Iterator[None]:
         """Send this object's key, follow its retry policy, and turn MLflow failures into
-        :class:`~hokusai.errors.HokusaiError` for the calls inside the block.
+        `HokusaiError` for the calls inside the block.
 
-        Example::
-
-            with manager.session():
-                manager.client.log_metric(run_id, "accuracy", 0.9)
+        Examples:
+            >>> from hokusai import ExperimentManager
+            >>> manager = ExperimentManager("lead-scoring")
+            >>> with manager.start_run() as run:
+            ...     pass
+            >>> with manager.session():
+            ...     manager.client.log_metric(run.info.run_id, "accuracy", 0.9)
+            ...     print(manager.client.get_run(run.info.run_id).data.metrics)
+            {'accuracy': 0.9}
         """
         with (
             self._connected(),

@@ -4,16 +4,16 @@ Old guides imported modules and names this SDK does not have (``hokusai.evaluati
 deltaone_evaluator``, ``hokusai.core.ab_testing``, ``from hokusai import setup``…).
 Two mechanisms answer them, both driven by the tables below:
 
-- a module ``__getattr__`` (:func:`module_getattr`) on the SDK's own modules: a name
+- a module ``__getattr__`` (`module_getattr`) on the SDK's own modules: a name
   that moved returns its object with a ``DeprecationWarning``; a name that is gone
-  raises :class:`~hokusai.errors.UnsupportedCallError` (an ``AttributeError``, so
+  raises `UnsupportedCallError` (an ``AttributeError``, so
   ``hasattr`` and tools probing modules behave as usual);
-- a meta-path finder (:class:`LegacyFinder`), consulted last, for ``hokusai.*`` paths
+- a meta-path finder (`LegacyFinder`), consulted last, for ``hokusai.*`` paths
   no file provides. For an old module it raises
-  :class:`~hokusai.errors.UnsupportedModuleError` (a ``ModuleNotFoundError``) naming the
+  `UnsupportedModuleError` (a ``ModuleNotFoundError``) naming the
   replacement. ``from hokusai import setup`` reaches it too (when a package lacks a
   name, Python tries to import it as a submodule): a gone name raises
-  :class:`~hokusai.errors.UnsupportedImportError`. It builds the few old modules whose
+  `UnsupportedImportError`. It builds the few old modules whose
   names still work, and answers any other ``hokusai.*`` path with a
   ``ModuleNotFoundError`` that points to the SDK's modules.
 
@@ -216,7 +216,7 @@ def module_getattr(module: str, missing: type[Exception] = UnsupportedCallError)
     """A module ``__getattr__`` answering the old names of ``module``.
 
     ``missing`` is the error for a gone name: an ``AttributeError`` for a package (an
-    import of the name then reaches :class:`LegacyFinder`), an ``ImportError`` for a
+    import of the name then reaches `LegacyFinder`), an ``ImportError`` for a
     plain module, whose ``from module import name`` only sees ``__getattr__``.
 
     Examples:
@@ -276,6 +276,6 @@ class LegacyFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 
 def install() -> None:
-    """Append :class:`LegacyFinder` to ``sys.meta_path`` once (after every real finder)."""
+    """Append `LegacyFinder` to ``sys.meta_path`` once (after every real finder)."""
     if not any(isinstance(finder, LegacyFinder) for finder in sys.meta_path):
         sys.meta_path.append(LegacyFinder())

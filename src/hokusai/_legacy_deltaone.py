@@ -1,7 +1,7 @@
 """Old guides' ``hokusai.evaluation.deltaone_evaluator.detect_delta_one`` (internal).
 
-Imported through :mod:`hokusai._legacy` with a ``DeprecationWarning``; it runs
-:meth:`~hokusai.tracking.PerformanceTracker.detect_delta_one` with the configuration
+Imported through `hokusai._legacy` with a ``DeprecationWarning``; it runs
+`detect_delta_one` with the configuration
 of the environment.
 """
 

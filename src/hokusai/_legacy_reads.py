@@ -1,7 +1,7 @@
 """Results read the way old guides read them: ``model['version']``, ``for v in lineage``.
 
 The old SDK returned dicts and lists; this one returns typed objects. Each result class
-names the old keys it still answers (:class:`LegacyReads`), with a
+names the old keys it still answers (`LegacyReads`), with a
 ``DeprecationWarning`` that gives the attribute to use. A key it never had raises a
 ``KeyError`` listing the attributes.
 """

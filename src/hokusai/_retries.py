@@ -4,7 +4,7 @@ MLflow's client retries HTTP 408, 429, 5xx and connection errors silently, by de
 7 times with exponential backoff: a registry answering 503 makes one call hang for
 about four minutes (247 s measured with MLflow 3.17; docs/contributing/mlflow-facts.md)
 and the registry's message is never shown. Requests made for the SDK make at most 3
-attempts, about a second apart (:data:`BOUNDED_RETRIES`), wait at most 30 s for an
+attempts, about a second apart (`BOUNDED_RETRIES`), wait at most 30 s for an
 answer, and log a warning on the ``hokusai`` logger before each retry. A user's own
 ``MLFLOW_HTTP_REQUEST_*`` variables win. ``os.environ`` is only read, never written.
 
@@ -13,18 +13,18 @@ MLflow's Python client goes through ``mlflow.utils.rest_utils.http_request``, wh
 hands the finished request to the module-level function
 ``mlflow.utils.rest_utils._get_http_response_with_retries(method, url, max_retries,
 backoff_factor, backoff_jitter, retry_codes, raise_on_status, **requests_kwargs)``.
-:func:`install` wraps that one function. For a request no policy applies to, the
+`install` wraps that one function. For a request no policy applies to, the
 wrapper calls MLflow's own function unchanged. A policy applies to:
 
 - the calls an SDK object makes inside its ``session()``: the object's policy is held in
-  a context variable (:func:`using_policy`), so other threads and asyncio tasks keep
+  a context variable (`using_policy`), so other threads and asyncio tasks keep
   theirs; ``using_policy(policy.once())`` sends a request exactly once;
 - plain ``mlflow`` requests that carry a Hokusai API key (the ``X-API-Key`` header the
   Hokusai MLflow plugin adds): the default policy, so a script that starts with plain
   ``mlflow`` calls also learns quickly that the registry is down.
 
 Such a request goes through a ``requests`` session whose urllib3 ``Retry`` announces
-each retry (:mod:`hokusai._retry_session`). The wrapped function is private to MLflow:
+each retry (`hokusai._retry_session`). The wrapped function is private to MLflow:
 ``tests/unit/test_sdk_retries.py`` fails, naming it, when MLflow moves or renames it.
 """
 
@@ -74,11 +74,11 @@ class RetryPolicy:
     backoff_factor: float
     timeout: float
     forced: bool = False
-    """Also override a retry count the caller chose explicitly (see :meth:`once`)."""
+    """Also override a retry count the caller chose explicitly (see `once`)."""
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> RetryPolicy:
-        """The user's ``MLFLOW_HTTP_REQUEST_*`` values where set, else :data:`BOUNDED_RETRIES`."""
+        """The user's ``MLFLOW_HTTP_REQUEST_*`` values where set, else `BOUNDED_RETRIES`."""
         environ = os.environ if environ is None else environ
 
         def value(name: str, kind: Callable[[str], Any]) -> Any:

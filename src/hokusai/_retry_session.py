@@ -1,6 +1,6 @@
 """The ``requests`` session behind the SDK's retry policy: urllib3 retries, announced.
 
-Imported when the first request a policy applies to is sent (:mod:`hokusai._retries`),
+Imported when the first request a policy applies to is sent (`hokusai._retries`),
 so ``import hokusai`` does not import urllib3.
 """
 
@@ -23,7 +23,7 @@ class AnnouncingRetry(Retry):
 
     The warning reads ``Registry request failed (HTTP 503) for <path>; retrying
     (attempt 2 of 3)…``. It is built from the arguments urllib3 passes to
-    :meth:`increment`, not from any log message.
+    `increment`, not from any log message.
 
     Examples:
         >>> retry = AnnouncingRetry(total=2, status_forcelist=[503], allowed_methods=None)

@@ -181,7 +181,7 @@ def resolve_tracking_uri(
 
 
 def check_tracking_uri(uri: str, source: str = "argument") -> str:
-    """``uri`` without a trailing slash, or a :class:`ConfigurationError` if not http(s).
+    """``uri`` without a trailing slash, or a `ConfigurationError` if not http(s).
 
     Examples:
         >>> check_tracking_uri("http://127.0.0.1:5000/api/mlflow/")

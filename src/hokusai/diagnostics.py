@@ -1,6 +1,6 @@
 """The checks behind ``hokusai doctor``: configuration, network, gateway, key and scopes.
 
-Each check returns a :class:`Check` with a status and, when it fails, the fix. Nothing
+Each check returns a `Check` with a status and, when it fails, the fix. Nothing
 is written to the registry: the write check sends a request the gateway authorizes as
 a write but MLflow rejects as invalid (``experiments/create`` without a name).
 
@@ -292,10 +292,12 @@ def run_checks(
 ) -> list[Check]:
     """Run every check in order; checks after a failed prerequisite are ``skip``.
 
-    Example::
-
-        for check in run_checks():
-            print(check.name, check.status, check.detail, check.fix)
+    Examples:
+        >>> checks = run_checks(registry.tracking_uri)
+        >>> [check.name for check in checks if check.status == "fail"]
+        []
+        >>> checks[-1].name, checks[-1].status
+        ('write permission', 'pass')
     """
     import requests
 

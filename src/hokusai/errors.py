@@ -1,7 +1,7 @@
 """The one exception hierarchy of the Hokusai SDK.
 
 Every error says what was wrong and what to do about it. Catch
-:class:`HokusaiError` to handle them all.
+`HokusaiError` to handle them all.
 
 Examples:
     >>> from hokusai.errors import HokusaiError, ValidationError

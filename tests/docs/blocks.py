@@ -10,7 +10,9 @@ Every block is exactly one of:
   an included ``.out`` is compared with what its ``.py`` printed;
 * opted out with ``<!-- not-tested: reason -->`` right above the fence.
 
-Anything else is *unclassified*, and the guard test fails on it.
+Anything else is *unclassified*, and the guard test fails on it: a fence in no language
+of these, an empty not-tested reason, an include of a file that is not a snippet, or
+an include that ``ruff format`` rewrote into Python (``--8 < --"x"``).
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ INCLUDABLE = (*RUNNABLE_SNIPPETS, ".out")
 
 
 def classify(fence: Fence) -> Kind:
+    if fence.mangled_include:
+        return Kind.UNCLASSIFIED
     if fence.skip_reason is not None:
         return Kind.NOT_TESTED if fence.skip_reason else Kind.UNCLASSIFIED
     if fence.is_include:

@@ -17,6 +17,7 @@ from pathlib import Path
 from sybil import Example
 from sybil.evaluators.python import pad
 
+from tests.docs.console import parse_console
 from tests.docs.lexers import Fence
 from tests.docs.normalize import for_display, normalize
 from tests.docs.warm import WarmInterpreter
@@ -25,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LAST_OUTPUT = "__last_output__"
 SNIPPET_OUTPUTS = "__snippet_outputs__"
 WORKDIR = "__workdir__"
-NAMED_OUTPUTS = "__named_outputs__"  # outputs the harness captured itself, by name
+PORTS = "__ports__"  # ports of registries a page started itself (see normalize.py)
 UPDATE_GOLDENS = os.environ.get("HOKUSAI_UPDATE_GOLDENS") == "1"
 TIMEOUT = 600
 WARM = WarmInterpreter()  # started by the plugin when pages are collected
@@ -35,12 +36,13 @@ class DocBlockError(AssertionError):
     """A documented block did not do what its page says."""
 
 
-def block_environment() -> dict[str, str]:
+def block_environment(warm: bool = True) -> dict[str, str]:
     """The environment of shell blocks and snippets: the test's, with this venv's
     ``bin`` first on PATH so ``hokusai`` resolves as in an activated venv, and before
-    it the warm interpreter's ``python``/``hokusai`` (see :mod:`tests.docs.warm`)."""
+    it (unless ``warm=False``) the warm interpreter's ``python``/``hokusai`` (see
+    `tests.docs.warm`)."""
     env = dict(os.environ)
-    warm = WARM.environment()
+    warm = WARM.environment() if warm else {}
     path = [warm.pop("PATH", ""), str(Path(sys.executable).parent), env.get("PATH", "")]
     env.update(warm)
     env["PATH"] = os.pathsep.join(p for p in path if p)
@@ -63,14 +65,29 @@ def _diff(expected: str, actual: str) -> str:
     )
 
 
+def harness_ports(namespace: dict) -> set[int]:
+    """Ports of the registries the harness runs for this page: shown as the reader's."""
+    ports = set(namespace.get(PORTS, ()))
+    registry = namespace.get("local_registry")
+    if registry is not None:
+        ports.add(registry.port)
+    return ports
+
+
+def compare(location: str, expected: str, actual: str, what: str, ports=()) -> None:
+    """Raise, naming ``location`` (page:line), unless the output is the one shown."""
+    __tracebackhide__ = True
+    shown, printed = normalize(expected), normalize(actual, ports)
+    if shown != printed:
+        raise DocBlockError(
+            f"{location}: {what} differs from what actually printed "
+            f"(volatile ids are normalised by tests/docs/normalize.py):\n" + _diff(shown, printed)
+        )
+
+
 def check_output(example: Example, expected: str, actual: str, what: str) -> None:
     __tracebackhide__ = True
-    if normalize(expected) != normalize(actual):
-        raise DocBlockError(
-            f"{where(example)}: {what} differs from what actually printed "
-            f"(volatile ids/ports are normalised by tests/docs/normalize.py):\n"
-            + _diff(normalize(expected), normalize(actual))
-        )
+    compare(where(example), expected, actual, what, harness_ports(example.namespace))
 
 
 def evaluate_python(example: Example) -> None:
@@ -112,34 +129,17 @@ def _failed(example: Example, result: subprocess.CompletedProcess, what: str) ->
 def evaluate_shell(example: Example) -> None:
     __tracebackhide__ = True
     fence: Fence = example.parsed
-    result = _bash(fence.source, example)
+    result = _bash(fence.expanded, example)
     if result.returncode:
         raise _failed(example, result, "bash block")
     example.namespace[LAST_OUTPUT] = result.stdout
-
-
-def parse_console(source: str) -> list[tuple[str, str]]:
-    """``$ cmd`` lines (with ``\\`` continuations) and the output shown under each."""
-    session: list[tuple[str, list[str]]] = []
-    continuing = False
-    for line in source.splitlines():
-        if line.startswith("$ ") or continuing:
-            text = line[2:] if not continuing else line
-            if continuing:
-                session[-1] = (session[-1][0] + "\n" + text, session[-1][1])
-            else:
-                session.append((text, []))
-            continuing = text.endswith("\\")
-        elif session:
-            session[-1][1].append(line)
-    return [(command, "\n".join(output)) for command, output in session]
 
 
 def evaluate_console(example: Example) -> None:
     __tracebackhide__ = True
     fence: Fence = example.parsed
     marker = "@@hokusai-docs-command@@"
-    commands = parse_console(fence.source)
+    commands = parse_console(fence.expanded)
     script = "\n".join(f"echo {marker}\n{command}" for command, _ in commands)
     result = subprocess.run(
         ["bash", "-e", "-o", "pipefail", "-c", f"exec 2>&1\n{script}"],
@@ -160,14 +160,10 @@ def evaluate_console(example: Example) -> None:
 def evaluate_output(example: Example) -> None:
     __tracebackhide__ = True
     fence: Fence = example.parsed
-    name = fence.attributes.get("source")
-    if name:
-        actual = example.namespace[NAMED_OUTPUTS]()[name]
-    else:
-        actual = example.namespace.get(LAST_OUTPUT)
-        if actual is None:
-            raise DocBlockError(f"{where(example)}: an output block must follow an executed block")
-    check_output(example, fence.source, actual, "output block")
+    actual = example.namespace.get(LAST_OUTPUT)
+    if actual is None:
+        raise DocBlockError(f"{where(example)}: an output block must follow an executed block")
+    check_output(example, fence.expanded, actual, "output block")
 
 
 def run_snippet(example: Example, path: str) -> str:
@@ -215,7 +211,7 @@ def _compare_golden(example: Example, golden: str) -> None:
         raise DocBlockError(f"{where(example)}: {golden} has no .py or .sh beside it")
     actual = run_snippet(example, script)
     if UPDATE_GOLDENS:
-        (ROOT / golden).write_text(for_display(actual))
+        (ROOT / golden).write_text(for_display(actual, harness_ports(example.namespace)))
         return
     check_output(
         example, (ROOT / golden).read_text(), actual, f"{golden} (run `nox -s update` if intended)"

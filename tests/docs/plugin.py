@@ -3,6 +3,10 @@
 Wired from the root ``conftest.py`` (a conftest's ``pytest_collect_file`` only sees
 files below its own folder). Each page runs in its own namespace and temporary
 working directory, against the session's local registry (``tests/support/stack.py``).
+
+The pages in ``READER_SESSIONS`` are run instead as one reader's terminal session
+(``tests/docs/session.py``): their blocks' copy payloads, pasted in page order into one
+``bash`` in an empty folder, with a reader's environment and their own registry.
 """
 
 from __future__ import annotations
@@ -15,8 +19,11 @@ import pytest
 from sybil import Document, Region, Sybil
 
 from tests.docs import evaluators as ev
+from tests.docs import session, stamp
 from tests.docs.blocks import Kind, classify
-from tests.docs.lexers import fences
+from tests.docs.docstrings import docstring_examples_namespace, require_registry
+from tests.docs.lexers import Rejected, fences, fences_and_rejected
+from tests.docs.outcomes import Outcomes, expected_blocks
 from tests.docs.site_build import SITE
 from tests.support.stack import start_registry
 
@@ -27,25 +34,40 @@ EVALUATORS = {
     Kind.OUTPUT: ev.evaluate_output,
     Kind.INCLUDE: ev.evaluate_include,
 }
+READER_SESSIONS = ("quickstart.md",)
 
 
 def page_blocks(document: Document) -> Iterator[Region]:
-    for fence in fences(document):
-        evaluator = EVALUATORS.get(classify(fence))
+    if Path(document.path).name in READER_SESSIONS:
+        return _blocks(document, lambda fence: session.evaluate)
+    return _blocks(document, lambda fence: EVALUATORS.get(classify(fence)))
+
+
+def _blocks(document: Document, evaluator_of) -> Iterator[Region]:
+    blocks, rejected = fences_and_rejected(document)
+    for region, line in rejected:  # fences the site prints as text fail at their line
+        region.parsed = line
+        region.evaluator = _rejected_fence
+    regions = [region for region, _ in rejected]
+    for fence in blocks:
+        evaluator = None if classify(fence) is Kind.NOT_TESTED else evaluator_of(fence)
         if evaluator is not None:  # not-tested and unclassified blocks: see test_guards.py
             fence.region.parsed = fence
             fence.region.evaluator = evaluator
-            yield fence.region
+            regions.append(fence.region)
+    yield from sorted(regions, key=lambda region: region.start)
+
+
+def _rejected_fence(example) -> None:
+    __tracebackhide__ = True
+    rejected: Rejected = example.parsed
+    raise ev.DocBlockError(f"{ev.where(example)}: {rejected.text.strip()}: {rejected.reason}")
 
 
 def _setup(namespace: dict) -> None:
     workdir = tempfile.TemporaryDirectory(prefix="hokusai-page-")
     namespace["__tmp__"] = workdir
     namespace[ev.WORKDIR] = workdir.name
-    # Fixtures reach the namespace after setup, so look the registry up when asked.
-    namespace[ev.NAMED_OUTPUTS] = lambda: {
-        "hokusai local up": "\n".join(namespace["local_registry"].output)
-    }
 
 
 def _teardown(namespace: dict) -> None:
@@ -72,10 +94,16 @@ def pytest_collection_modifyitems(items: list):
     # Pages start programs (the warm interpreter boots since their collection): run the
     # tests that start none first (tests/support/stack.py then moves registry users last)...
     items.sort(key=_starts_programs)
+    require_registry(items)  # docstring examples that use `registry`, `info`…
     result = yield
-    # ...and the site's tests at the very end: it builds in the background meanwhile.
-    items.sort(key=_checks_the_site)
+    # ...and at the very end the reader's sessions and the site's tests: both run in
+    # the background meanwhile (the session since its page was collected).
+    items.sort(key=lambda item: 2 if _checks_the_site(item) else _is_a_reader_session(item))
     return result
+
+
+def _is_a_reader_session(item) -> bool:
+    return _on_a_page(item) and Path(str(item.path)).name in READER_SESSIONS
 
 
 def pytest_runtest_setup(item) -> None:
@@ -83,7 +111,23 @@ def pytest_runtest_setup(item) -> None:
         SITE.start()  # the site builds on the idle core while the pages run
 
 
+OUTCOMES = Outcomes()
+__all__ = ["docstring_examples_namespace"]  # a fixture: pytest finds it in this plugin
+
+
+def pytest_runtest_logreport(report) -> None:
+    OUTCOMES.add(report.nodeid, report.when, report.outcome)
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    # The record the site's "Verified with …" stamp is built from (tests/docs/stamp.py).
+    if OUTCOMES.ran_a_page() and not ev.UPDATE_GOLDENS:
+        pages = OUTCOMES.pages(expected_blocks(page_blocks))
+        stamp.write(pages, OUTCOMES.harness_passed(), passed=exitstatus == 0)
+
+
 def pytest_unconfigure() -> None:
+    session.stop_all()
     ev.WARM.stop()
     SITE.cleanup()
 
@@ -92,16 +136,28 @@ _collect_page = Sybil(
     parsers=[page_blocks],
     path=str(ev.ROOT / "docs"),
     patterns=["*.md"],
+    excludes=READER_SESSIONS,
     fixtures=["local_registry"],
+    setup=_setup,
+    teardown=_teardown,
+).pytest()
+# A reader's session needs no shared registry: it starts its own, while the shared one boots.
+_collect_session_page = Sybil(
+    parsers=[page_blocks],
+    path=str(ev.ROOT / "docs"),
+    patterns=READER_SESSIONS,
     setup=_setup,
     teardown=_teardown,
 ).pytest()
 
 
 def pytest_collect_file(file_path: Path, parent):
-    page = _collect_page(file_path, parent)
+    page = _collect_page(file_path, parent) or _collect_session_page(file_path, parent)
     if page is not None and not parent.config.option.collectonly:
         # Pages need both: they boot while the rest is collected.
         start_registry()
         ev.WARM.start()
+        if file_path.name in READER_SESSIONS:
+            blocks = list(fences(Document(file_path.read_text(), str(file_path))))
+            session.start_reading(file_path, blocks)
     return page

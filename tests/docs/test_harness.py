@@ -8,7 +8,8 @@ import pytest
 from sybil import Document
 
 from tests.docs.blocks import Kind, classify
-from tests.docs.evaluators import WORKDIR, DocBlockError, parse_console
+from tests.docs.console import parse_console
+from tests.docs.evaluators import WORKDIR, DocBlockError
 from tests.docs.lexers import fences
 from tests.docs.plugin import page_blocks
 
@@ -172,5 +173,59 @@ def test_volatile_values_are_normalised_and_nothing_else():
 
     shown = "key_0123456789ab hk_test_AbCd… hk_live_…x9Zq on 127.0.0.1:5000 run 0123456789abcdef0123456789abcdef"
     actual = "key_ba9876543210 hk_test_QrSt… hk_live_…Ab12 on 127.0.0.1:43121 run fedcba9876543210fedcba9876543210"
-    assert normalize(shown) == normalize(actual)
+    assert normalize(shown) == normalize(actual, ports=[43121])
     assert normalize("version 1") != normalize("version 2")
+
+
+def test_only_the_harness_ports_are_shown_as_the_cli_default_port():
+    from hokusai.local.stack import DEFAULT_PORT
+    from tests.docs.normalize import normalize
+
+    assert normalize("http://127.0.0.1:43121/api", ports=[43121]) == (
+        f"http://127.0.0.1:{DEFAULT_PORT}/api"
+    )
+    assert normalize("http://127.0.0.1:9/api", ports=[43121]) == "http://127.0.0.1:9/api"
+    assert normalize("http://127.0.0.1:43121/api") == "http://127.0.0.1:43121/api"
+
+
+def _read_as_a_session(tmp_path, text: str):
+    from tests.docs.session import Reading
+
+    page = tmp_path / "page.md"
+    page.write_text(textwrap.dedent(text))
+    reading = Reading(page, list(fences(Document(page.read_text(), str(page)))))
+    reading.start()
+    reading.thread.join(120)
+    return reading
+
+
+SESSION_PAGE = """\
+    ```bash
+    mkdir work && cd work && export GREETING=hello
+    ```
+
+    ```python title="hello.py"
+    import os
+
+    print(os.environ["GREETING"], os.path.basename(os.getcwd()))
+    ```
+
+    ```console
+    $ python hello.py
+    hello work
+    ```
+    """
+
+
+def test_a_reader_session_is_one_shell_in_page_order(tmp_path):
+    reading = _read_as_a_session(tmp_path, SESSION_PAGE)
+    assert reading.failures == {}
+    for line in reading.done:
+        reading.result(line)  # raises on a failure
+
+
+def test_a_reader_session_fails_at_the_block_that_differs(tmp_path):
+    reading = _read_as_a_session(tmp_path, SESSION_PAGE.replace("    hello work", "    hi work"))
+    assert list(reading.failures) == [11]
+    with pytest.raises(DocBlockError, match=r"page\.md:11: output of \$ python hello\.py differs"):
+        reading.result(11)

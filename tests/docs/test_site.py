@@ -1,21 +1,31 @@
-"""The built site, as a reader sees it: strict build, then headless Chromium.
+"""The built site, as a reader gets it: strict build, rendered blocks, copy buttons.
 
-Playwright cannot download its own browser here, so it drives Debian's
-``chromium`` (``noxfile.py`` installs it when missing). A screenshot of the home
-page is saved to ``.ci-artifacts/site.png``.
+* Every page's code blocks are its fences, one for one, with the same text, and
+  nothing leaks (``tests/docs/site_checks.py``).
+* In Chromium, every copy button of every page is pressed and the clipboard holds
+  exactly what the doc tests executed (a console block: its commands only).
+
+Playwright cannot download its own browser here, so it drives Debian's ``chromium``
+(``noxfile.py`` installs it when missing). A screenshot of the home page is saved to
+``.ci-artifacts/site.png``.
 """
 
 from __future__ import annotations
 
+import doctest
 import functools
 import http.server
+import re
 import shutil
 import threading
 from pathlib import Path
 
 import pytest
 
+from tests.docs import stamp
+from tests.docs.rendered import built_page
 from tests.docs.site_build import SITE
+from tests.docs.site_checks import DOCS, check_page, expected_copy
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / ".ci-artifacts"
@@ -30,6 +40,15 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+NOT_ON_THE_SITE = ("hooks/", "performance/latest.md")  # exclude_docs in mkdocs.yml
+PAGES = sorted(
+    str(path.relative_to(DOCS))
+    for path in DOCS.rglob("*.md")
+    if not str(path.relative_to(DOCS)).startswith(NOT_ON_THE_SITE)
+)
+SENTINEL = "(the copy button put nothing on the clipboard)"
+# A block test_page_renders_as_executed already fails (no fence, or not a doctest).
+UNCHECKED = "<not checked: reported by test_page_renders_as_executed>"
 
 
 @pytest.fixture(scope="module")
@@ -54,14 +73,36 @@ def site_url(site: Path):
 
 
 def test_strict_build_renders_every_page(site: Path):
-    for page in ("index.html", "quickstart/index.html", "reference/cli/index.html"):
-        html = (site / page).read_text()
-        assert "Verified with hokusai-ml-platform" in html, page
+    missing = [page for page in PAGES if not built_page(site, page).exists()]
+    assert not missing, f"pages mkdocs did not build: {missing}"
+
+
+def test_every_page_says_whether_a_passing_run_verified_it(site: Path):
+    """The stamp follows the record the build read (this run writes its own only at
+    the end): verified only where the record vouches for the page."""
+    build, record, wrong = stamp.Build.current(), stamp.read(), []
+    for page in PAGES:
+        html = built_page(site, page).read_text()
+        shown = (html.count('class="verified-with"'), html.count('class="not-verified"'))
+        verified = stamp.verdict(
+            record, build, f"docs/{page}", stamp.page_hash(DOCS / page)
+        ).verified
+        if shown != ((1, 0) if verified else (0, 1)):
+            wrong.append(f"docs/{page}: stamps {shown}, the record says verified={verified}")
+    assert not wrong, "\n".join(wrong)
 
 
 def test_not_tested_blocks_show_a_badge_with_their_reason(site: Path):
-    html = (site / "quickstart" / "index.html").read_text()
-    assert '<span class="not-tested">not tested: runs in the foreground' in html
+    html = (site / "install" / "index.html").read_text()
+    assert '<span class="not-tested">not tested: ' in html
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_as_executed(site: Path, page: str):
+    _, _, problems = check_page(DOCS / page, built_page(site, page).read_text())
+    assert not problems, "the built page is not what the doc tests executed:\n" + "\n".join(
+        problems
+    )
 
 
 @pytest.fixture(scope="module")
@@ -80,12 +121,104 @@ def browser():
         browser.close()
 
 
-def test_a_reader_can_navigate_search_and_copy(browser, site_url):
+@pytest.fixture(scope="module")
+def reader(browser):
+    """One tab that may read and write the clipboard, shared by the copy tests."""
+    context = browser.new_context(
+        permissions=["clipboard-read", "clipboard-write"], viewport={"width": 1400, "height": 900}
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.errors = errors
+    # Offline: fonts, the diagram, search… nothing may be fetched from another host.
+    page.route(
+        re.compile(r"^(?!https?://127\.0\.0\.1[:/]).*"),
+        lambda route: (errors.append(f"fetched {route.request.url}"), route.abort()),
+    )
+    yield page
+    context.close()
+
+
+def _expected_payloads(site: Path, page: str) -> tuple[list[tuple[str, str | None]], list[str]]:
+    """(where, expected clipboard text or None for no button) per block, in page order,
+    and the page's render problems (a block no fence produced is left unchecked)."""
+    rendered, pairs, problems = check_page(DOCS / page, built_page(site, page).read_text())
+    by_block = {id(block): fence for fence, block in pairs}  # blocks of `rendered`
+    expected = []
+    for number, block in enumerate(rendered.blocks):
+        if block.documented_object is not None:  # a docstring's >>> example: its Python
+            examples = doctest.DocTestParser().get_examples(block.text)
+            code = "".join(example.source for example in examples).rstrip()
+            where = f"docs/{page}: example of {block.documented_object}"
+            expected.append((where, code if examples else UNCHECKED))  # else: not a doctest
+        elif id(block) in by_block:
+            fence = by_block[id(block)]
+            expected.append((f"docs/{page}:{fence.line}", expected_copy(fence)))
+        else:  # test_page_renders_as_executed reports it
+            expected.append((f"docs/{page}: block {number + 1}", UNCHECKED))
+    return expected, problems
+
+
+def page_path(page: str) -> str:
+    """The page's path on the site: ``reference/api.md`` is served at ``reference/api/``."""
+    stem = page.removesuffix(".md").removesuffix("index")
+    return stem if not stem or stem.endswith("/") else stem + "/"
+
+
+# Each block's copy button in page order (null: the block has none). Each button is
+# pressed with click() (the event clipboard.js listens to) and the clipboard read back.
+PRESS_EVERY_COPY_BUTTON = """async (sentinel) => {
+    const copied = [];
+    for (const block of document.querySelectorAll("article div.highlight")) {
+        const pre = block.querySelector("pre");
+        const button = pre && pre.id
+            ? document.querySelector(`button[data-clipboard-target="#${pre.id} > code"]`)
+            : null;
+        if (!button) { copied.push(null); continue; }
+        await navigator.clipboard.writeText(sentinel);
+        button.click();
+        copied.push(await navigator.clipboard.readText());
+    }
+    return copied;
+}"""
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_copy_buttons_copy_what_ran(reader, site: Path, site_url: str, page: str):
+    expected, render_problems = _expected_payloads(site, page)
+    checked = [wanted for _, wanted in expected if wanted not in (None, UNCHECKED)]
+    reader.goto(site_url + page_path(page))
+    reader.wait_for_function(
+        f"document.querySelectorAll('article div.highlight pre[id]').length === {len(expected)}"
+    )
+    first = reader.locator('article button[data-md-type="copy"]').first
+    if first.count():  # one real mouse press per page, then every button in the page
+        first.click()
+    copied = reader.evaluate(PRESS_EVERY_COPY_BUTTON, SENTINEL)
+    assert len(copied) == len(expected), f"{page}: {len(copied)} blocks, {len(expected)} known"
+    problems = []
+    for (where, wanted), got in zip(expected, copied, strict=True):
+        if wanted == UNCHECKED:
+            continue
+        if wanted is None and got is not None:
+            problems.append(f"{where}: an output block has a copy button")
+        elif wanted is not None and got is None:
+            problems.append(f"{where}: no copy button")
+        elif got != wanted:
+            problems.append(f"{where}: the copy button copies\n{got!r}\nnot what ran:\n{wanted!r}")
+    assert not problems, "\n".join(problems)
+    assert not reader.errors, f"console errors on {page}: {reader.errors}"
+    unchecked = [where for where, wanted in expected if wanted == UNCHECKED]
+    assert not unchecked or render_problems, f"blocks left unchecked: {unchecked}"
+    assert checked or not any(wanted is not None for _, wanted in expected)
+
+
+def test_a_reader_can_navigate_and_search(browser, site_url):
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     errors: list[str] = []
-    page.on(
-        "console", lambda message: errors.append(message.text) if message.type == "error" else None
-    )
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
 
     page.goto(site_url)
@@ -96,10 +229,6 @@ def test_a_reader_can_navigate_search_and_copy(browser, site_url):
     page.get_by_role("link", name="Quickstart").first.click()
     page.wait_for_url("**/quickstart/")
     assert page.locator("h1").inner_text().startswith("Quickstart")
-    page.locator("button[title='Copy to clipboard']").first.wait_for(timeout=15_000)
-    assert page.locator("button[title='Copy to clipboard']").count() >= 3, (
-        "code blocks have copy buttons"
-    )
 
     page.locator("input.md-search__input").click()
     page.keyboard.type("register_tokenized_model", delay=10)
@@ -107,3 +236,4 @@ def test_a_reader_can_navigate_search_and_copy(browser, site_url):
     results.first.wait_for(timeout=15_000)
     assert results.count() >= 1
     assert not errors, f"console errors: {errors}"
+    page.close()

@@ -99,9 +99,22 @@ def stop(process: subprocess.Popen) -> set[int]:
     return {pid for pid in descendants if alive(pid)}
 
 
+def hokusai(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "hokusai", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=START_TIMEOUT,
+        env={**os.environ, **TEST_ENVIRONMENT},
+    )
+
+
 def test_restart_keeps_data_and_key_and_leaves_no_orphans(tmp_path):
+    """Foreground, then --detach: the same data and key; SIGTERM and `down` stop all."""
     port = free_port()
-    first, lines = start(tmp_path / "data", port)
+    data = tmp_path / "data"
+    first, lines = start(data, port)
     try:
         assert lines[:3] == [
             f"export HOKUSAI_API_ENDPOINT=http://127.0.0.1:{port}/api",
@@ -109,18 +122,35 @@ def test_restart_keeps_data_and_key_and_leaves_no_orphans(tmp_path):
             lines[2],
         ]
         assert lines[2].startswith("export HOKUSAI_API_KEY=hk_test_")
+        assert (data / "env").read_text().splitlines()[1:4] == lines[:3]
         assert create_experiment(lines, "survives-restart") == 200
     finally:
         left = stop(first)
     assert not left, f"processes left after SIGTERM: {left}"
-    assert (tmp_path / "data" / "dev-key").stat().st_mode & 0o777 == 0o600
+    assert (data / "dev-key").stat().st_mode & 0o777 == 0o600
+    assert not (data / "env").exists() and not (data / "local.pid").exists()
 
-    second, relines = start(tmp_path / "data", port)
+    up = hokusai(
+        "local", "up", "--detach", "--port", str(port), "--data-dir", str(data), cwd=tmp_path
+    )
+    assert up.returncode == 0, up.stdout + up.stderr
+    assert f"Registry ready at http://127.0.0.1:{port}/api/mlflow" in up.stdout
+    pid = int((data / "local.pid").read_text())
     try:
+        relines = (data / "env").read_text().splitlines()[1:]
         assert relines[2] == lines[2], "the development key stays the same across restarts"
         assert experiment_exists(relines, "survives-restart")
+        again = hokusai("local", "up", "--detach", "--data-dir", str(data), cwd=tmp_path)
+        assert again.returncode == 0 and "already running" in again.stdout
+        descendants = children_of(pid)
     finally:
-        assert not stop(second)
+        down = hokusai("local", "down", "--data-dir", str(data), cwd=tmp_path)
+    assert down.stdout.strip() == f"Stopped the registry of {data} (pid {pid})."
+    assert not {p for p in {pid, *descendants} if alive(p)}, "processes left after down"
+    assert not (data / "env").exists() and not (data / "local.pid").exists()
+    assert hokusai("local", "down", "--data-dir", str(data), cwd=tmp_path).stdout.strip() == (
+        f"No registry is running for {data}."
+    )
 
 
 def test_port_in_use_is_a_clear_error(tmp_path):

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.docs import test_site
+from tests.docs import stamp, test_site
 from tests.release.project import DIST_NAME, ReleaseError, uv
 from tests.release.publish_docs import check_publishable, newest_release
 from tests.release.record import RECORD
@@ -33,16 +33,21 @@ site_url = test_site.site_url  # the docs tests' fixture: serves `site` (below) 
 
 
 def write_record(repo: Path, commit: str, version: str, failed: tuple[str, ...] = ()) -> None:
-    """A verified-run record as the doc tests write it (see tests/release/record.py)."""
-    pages = {page: {"passed": page not in failed} for page in ("docs/index.md", *failed)}
-    record = {
-        "commit": commit,
-        "passed": not failed,
-        "versions": {DIST_NAME: version, "mlflow": installed_version("mlflow-skinny")},
-        "pages": pages,
+    """A verified-run record as the doc tests write it (``tests/docs/stamp.py``, read by
+    tests/release/record.py): every page of ``repo`` passed, except ``failed``, on
+    ``commit`` with ``version``; the pages' stamps follow it."""
+    docs = repo / "docs"
+    pages = {
+        f"docs/{page.relative_to(docs)}": {
+            "sha256": stamp.page_hash(page, repo),
+            "passed": f"docs/{page.relative_to(docs)}" not in failed,
+        }
+        for page in docs.rglob("*.md")
+        if "hooks" not in page.relative_to(docs).parts
     }
-    (repo / RECORD).parent.mkdir(exist_ok=True)
-    (repo / RECORD).write_text(json.dumps(record))
+    pages.update({page: {"passed": False} for page in failed})
+    versions = {**stamp.versions(), DIST_NAME: version}
+    stamp.write(pages, True, not failed, repo / RECORD, repo, commit=commit, versions=versions)
 
 
 def head(repo: Path) -> str:

@@ -1,8 +1,8 @@
 """API keys on the client side: which key a request carries.
 
-The key is chosen by the precedence rule of :mod:`hokusai.config`. SDK objects built
+The key is chosen by the precedence rule of `hokusai.config`. SDK objects built
 with an explicit ``api_key=`` send that key for their own calls only
-(:func:`using_api_key`); plain ``mlflow`` calls pick up ``HOKUSAI_API_KEY`` (or the
+(`using_api_key`); plain ``mlflow`` calls pick up ``HOKUSAI_API_KEY`` (or the
 config file) through the installed MLflow header plugin.
 
 Examples:
@@ -22,6 +22,7 @@ from hokusai._legacy import module_getattr
 from hokusai.config import resolve_api_key
 
 API_KEY_HEADER = "X-API-Key"
+"""The header the SDK and its MLflow plugin send the key in."""
 
 _active_key: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "hokusai_api_key", default=None

@@ -6,7 +6,7 @@ all a user needs. ``MLFLOW_TRACKING_TOKEN`` keeps working alongside (as ``Bearer
 
 MLflow asks the plugin before each request, so it is also where a plain ``mlflow``
 script gets the SDK's bounded, announced retries for requests that carry a Hokusai key
-(:mod:`hokusai._retries`): without them a registry that is down costs minutes of
+(`hokusai._retries`): without them a registry that is down costs minutes of
 silent retries.
 """
 

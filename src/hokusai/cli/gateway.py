@@ -1,6 +1,6 @@
 """``hokusai gateway serve``: the gateway on its own, for deployments.
 
-Every flag is a field of :class:`hokusai.gateway.settings.GatewaySettings` (help text
+Every flag is a field of `hokusai.gateway.settings.GatewaySettings` (help text
 included) and can equally be given as its ``HOKUSAI_GATEWAY_*`` variable; a flag wins
 over the variable.
 """
@@ -31,27 +31,34 @@ _FLAGS: dict[str, tuple[str, Any]] = {
 }
 
 
-def _help(field: str) -> str:
+def _setting(field: str) -> tuple[str, str, Any]:
+    """(description, environment variable, default) of a settings field."""
     env = f"HOKUSAI_GATEWAY_{field.upper()}"
     try:  # the settings module is the source of truth; it needs the server extra
         from hokusai.gateway.settings import GatewaySettings
     except ImportError:
-        return f"See {env} (in a clone: python -m pip install '.[server]')."
+        return f"See {env} (in a clone: python -m pip install '.[server]').", env, None
     info = GatewaySettings.model_fields[field]
-    default = "" if info.default is None else f"  [default: {info.default}]"
-    return f"{info.description} (env {env}){default}"
+    return info.description or "", env, info.default
 
 
 class _SettingOption(click.Option):
-    """An option whose help is the settings field's description, read only for --help."""
+    """An option whose help and default are the settings field's, read only when asked."""
 
     def __init__(self, *args: Any, field: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.field = field
 
+    @property
+    def setting(self) -> tuple[str, str, Any]:
+        """(description, ``HOKUSAI_GATEWAY_*`` variable, default): what ``--help`` shows."""
+        return _setting(self.field)
+
     def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
         if self.help is None:
-            self.help = _help(self.field)
+            description, env, default = self.setting
+            shown = "" if default is None else f"  [default: {default}]"
+            self.help = f"{description} (env {env}){shown}"
         return super().get_help_record(ctx)
 
 

@@ -1,4 +1,4 @@
-"""The registry SDK: :class:`ModelRegistry` and its typed results.
+"""The registry SDK: `ModelRegistry` and its typed results.
 
 Examples:
     >>> from hokusai.core import ModelRegistry, TokenizedModel

@@ -66,7 +66,7 @@ def legacy_keywords(method: F) -> F:
     """Accept the old keyword names of ``method`` with a ``DeprecationWarning``.
 
     A string baseline passed through an old keyword (``benchmark_value="0.85"``) is
-    converted when it is a number, else rejected with a :class:`ValidationError`.
+    converted when it is a number, else rejected with a `ValidationError`.
 
     Examples:
         >>> import warnings
@@ -177,7 +177,7 @@ def _benchmark_from_metadata(metadata: dict[str, Any]) -> tuple[str, float, dict
 def old_baseline_call(args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
     """The arguments of an old ``register_baseline`` call, checked, with a warning.
 
-    Returns ``model``, ``trusted_types`` (see :func:`~hokusai.core._model_objects.
+    Returns ``model``, ``trusted_types`` (see `
     check_loggable`), ``model_name``, ``metric_name``, ``metric_value``, ``token_id`` and
     ``additional_tags``. The benchmark comes from ``metric_name``/``metric_value``,
     else from the single number in ``metadata``; the rest of ``metadata`` becomes tags.

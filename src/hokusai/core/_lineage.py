@@ -1,4 +1,4 @@
-"""Lineage and alias promotion/rollback behind :class:`~hokusai.ModelRegistry` (internal)."""
+"""Lineage and alias promotion/rollback behind `ModelRegistry` (internal)."""
 
 from __future__ import annotations
 

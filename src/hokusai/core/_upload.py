@@ -61,7 +61,7 @@ def upload_directory(
     """Upload ``path``; reuse a READY logged model with the same content. Returns its URI.
 
     ``digest`` identifies the content when the files do not (a model saved again from the
-    same object differs in its creation time); by default, :func:`content_hash`.
+    same object differs in its creation time); by default, `content_hash`.
     """
     from mlflow.entities import LoggedModelStatus
     from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository

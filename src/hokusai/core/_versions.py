@@ -1,4 +1,4 @@
-"""MLflow model-version plumbing behind :class:`~hokusai.ModelRegistry` (internal)."""
+"""MLflow model-version plumbing behind `ModelRegistry` (internal)."""
 
 from __future__ import annotations
 

@@ -79,13 +79,12 @@ class ModelRegistry(RegistryClient):
         Raises:
             ValidationError: an argument is invalid (nothing was sent).
 
-        Example::
-
-            registry = ModelRegistry()
-            model = registry.register_tokenized_model(
-                info.model_uri, "lead-scorer", "LSCOR", "accuracy", 0.85
-            )
-            print(model.name, model.version)   # lead-scorer 1
+        Examples:
+            >>> model = registry.register_tokenized_model(
+            ...     info.model_uri, "lead-scorer", "LSCOR", "accuracy", 0.85
+            ... )
+            >>> print(model.name, model.version, model.token_id, model.baseline_value)
+            lead-scorer 1 LSCOR 0.85
         """
         check.check_name(model_uri, "model_uri")
         check.check_name(model_name, "model_name")
@@ -110,7 +109,7 @@ class ModelRegistry(RegistryClient):
 
         Creates a version tagged ``hokusai_role=baseline`` with the metric and its
         value, and points the ``baseline`` alias at it (``models:/<name>@baseline``).
-        Idempotent like :meth:`register_tokenized_model`.
+        Idempotent like `register_tokenized_model`.
 
         Args:
             model_uri: where the model is (``models:/m-…`` or ``runs:/<run>/model``).
@@ -120,11 +119,12 @@ class ModelRegistry(RegistryClient):
             token_id: the Hokusai token the baseline belongs to, if any.
             additional_tags: more version tags.
 
-        Example::
-
-            baseline = registry.register_baseline(info.model_uri, "lead-scorer", "accuracy", 0.85,
-                                                  token_id="LSCOR")
-            print(baseline.role, baseline.aliases)   # baseline ('baseline',)
+        Examples:
+            >>> baseline = registry.register_baseline(
+            ...     info.model_uri, "lead-scorer-baseline", "accuracy", 0.85, token_id="LSBASE"
+            ... )
+            >>> print(baseline.role, baseline.aliases)
+            baseline ('baseline',)
         """
         check.check_name(model_uri, "model_uri")
         check.check_name(model_name, "model_name")
@@ -251,10 +251,15 @@ class ModelRegistry(RegistryClient):
         Raises:
             ModelNotFoundError: no such model or version.
 
-        Example::
-
-            latest = registry.get_tokenized_model("lead-scorer")
-            first = registry.get_tokenized_model("lead-scorer", version=1)
+        Examples:
+            >>> for logged in (info, retrained):
+            ...     _ = registry.register_tokenized_model(
+            ...         logged.model_uri, "lead-scorer-two", "LSCOR", "accuracy", 0.85
+            ...     )
+            >>> registry.get_tokenized_model("lead-scorer-two").version
+            '2'
+            >>> registry.get_tokenized_model("lead-scorer-two", version=1).model_uri
+            'models:/lead-scorer-two/1'
         """
         check.check_name(model_name, "model_name")
         with self.session():
@@ -265,10 +270,13 @@ class ModelRegistry(RegistryClient):
     def list_models_by_token(self, token_id: str) -> list[TokenizedModel]:
         """Every version registered for ``token_id`` (tokenized and baseline), by name and version.
 
-        Example::
-
-            for model in registry.list_models_by_token("LSCOR"):
-                print(model.name, model.version, model.role)
+        Examples:
+            >>> _ = registry.register_tokenized_model(
+            ...     info.model_uri, "lead-scorer-listed", "LSLIST", "accuracy", 0.85
+            ... )
+            >>> for found in registry.list_models_by_token("LSLIST"):
+            ...     print(found.name, found.version, found.role)
+            lead-scorer-listed 1 tokenized
         """
         check.check_token_id(token_id)
         with self.session():
@@ -283,10 +291,12 @@ class ModelRegistry(RegistryClient):
     def list_models(self) -> list[TokenizedModel]:
         """The latest version of every registered model, by name.
 
-        Example::
-
-            for model in registry.list_models():
-                print(model.name, model.version, model.token_id)
+        Examples:
+            >>> _ = registry.register_tokenized_model(
+            ...     info.model_uri, "lead-scorer", "LSCOR", "accuracy", 0.85
+            ... )
+            >>> [found.token_id for found in registry.list_models() if found.name == "lead-scorer"]
+            ['LSCOR']
         """
         with self.session():
             latest: dict[str, Any] = {}
@@ -300,11 +310,14 @@ class ModelRegistry(RegistryClient):
         """Every version of ``model_name`` oldest first, with run ids, run metrics, baselines,
         aliases and each alias's promotion history.
 
-        Example::
-
-            lineage = registry.get_model_lineage("lead-scorer")
-            for entry in lineage.versions:
-                print(entry.version, entry.role, entry.metrics, entry.aliases)
+        Examples:
+            >>> _ = registry.register_tokenized_model(
+            ...     info.model_uri, "lead-scorer-lineage", "LSCOR", "accuracy", 0.85
+            ... )
+            >>> lineage = registry.get_model_lineage("lead-scorer-lineage")
+            >>> for entry in lineage.versions:
+            ...     print(entry.version, entry.role, entry.token_id, entry.aliases)
+            1 tokenized LSCOR ()
         """
         check.check_name(model_name, "model_name")
         with self.session():
@@ -315,9 +328,14 @@ class ModelRegistry(RegistryClient):
 
         Promoting the version the alias already points to changes nothing.
 
-        Example::
-
-            registry.promote("lead-scorer", 2)            # models:/lead-scorer@production → 2
+        Examples:
+            >>> for logged in (info, retrained):
+            ...     _ = registry.register_tokenized_model(
+            ...         logged.model_uri, "lead-scorer-two", "LSCOR", "accuracy", 0.85
+            ...     )
+            >>> promotion = registry.promote("lead-scorer-two", 2)
+            >>> promotion.model_uri, promotion.version
+            ('models:/lead-scorer-two@production', '2')
         """
         check.check_name(model_name, "model_name")
         check.check_name(alias, "alias")
@@ -330,11 +348,15 @@ class ModelRegistry(RegistryClient):
         Raises:
             PromotionError: the alias was never promoted twice (nothing to go back to).
 
-        Example::
-
-            registry.promote("lead-scorer", 1)
-            registry.promote("lead-scorer", 2)
-            registry.rollback("lead-scorer").version      # '1'
+        Examples:
+            >>> for logged in (info, retrained):
+            ...     _ = registry.register_tokenized_model(
+            ...         logged.model_uri, "lead-scorer-two", "LSCOR", "accuracy", 0.85
+            ...     )
+            >>> _ = registry.promote("lead-scorer-two", 1)
+            >>> _ = registry.promote("lead-scorer-two", 2)
+            >>> registry.rollback("lead-scorer-two").version
+            '1'
         """
         check.check_name(model_name, "model_name")
         check.check_name(alias, "alias")
@@ -354,11 +376,17 @@ class ModelRegistry(RegistryClient):
         ``hokusai model register --model-path`` registers no duplicate. ``progress`` is
         called after each file with (file name, bytes sent, total bytes).
 
-        Example::
-
-            mlflow.sklearn.save_model(model, "lead-scorer-model")
-            uri = registry.upload_model_directory("lead-scorer-model")
-            registry.register_tokenized_model(uri, "lead-scorer", "LSCOR", "accuracy", 0.85)
+        Examples:
+            >>> import tempfile
+            >>> folder = f"{tempfile.mkdtemp()}/lead-scorer-model"
+            >>> mlflow.sklearn.save_model(model, folder, pip_requirements=["scikit-learn"])
+            >>> uri = registry.upload_model_directory(folder)
+            >>> uri.startswith("models:/m-")
+            True
+            >>> registry.register_tokenized_model(
+            ...     uri, "lead-scorer-uploaded", "LSCOR", "accuracy", 0.85
+            ... ).version
+            '1'
         """
         from hokusai.core._upload import upload_directory
 

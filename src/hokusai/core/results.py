@@ -1,4 +1,4 @@
-"""Typed, immutable results returned by :class:`~hokusai.ModelRegistry`."""
+"""Typed, immutable results returned by `ModelRegistry`."""
 
 from __future__ import annotations
 
@@ -78,14 +78,23 @@ class TokenizedModel(LegacyReads):
     """
 
     name: str
+    """The registered model's name."""
     version: str
+    """The model version, a string as MLflow gives it (``"1"``)."""
     token_id: str
+    """The Hokusai token this version is registered for (tag ``hokusai_token_id``)."""
     metric_name: str
+    """The benchmark metric, e.g. ``"accuracy"`` (tag ``benchmark_metric``)."""
     baseline_value: float
+    """The metric's baseline value (tag ``benchmark_value``); ``nan`` if unset."""
     status: str
+    """``"registered"`` once registration finished (tag ``hokusai_status``)."""
     run_id: str | None
+    """The MLflow run that logged the model, if any."""
     source: str
+    """Where MLflow stores the version's files (the model URI it came from)."""
     tags: dict[str, str] = field(default_factory=dict)
+    """The version's other tags (``additional_tags``), without the Hokusai ones."""
     role: str = ROLE_TOKENIZED
     """``"tokenized"`` (``register_tokenized_model``) or ``"baseline"`` (``register_baseline``)."""
     aliases: tuple[str, ...] = ()
@@ -137,7 +146,7 @@ class TokenizedModel(LegacyReads):
 
 @dataclass(frozen=True)
 class LineageEntry(LegacyAttributes, LegacyReads):
-    """One version in a model's lineage, oldest first in :class:`ModelLineage`.
+    """One version in a model's lineage, oldest first in `ModelLineage`.
 
     Examples:
         >>> from hokusai.core.results import LineageEntry
@@ -147,16 +156,23 @@ class LineageEntry(LegacyAttributes, LegacyReads):
     """
 
     version: str
+    """The model version."""
     run_id: str | None
+    """The run that produced the version, if any."""
     created_at: int
     """Creation time, milliseconds since the epoch (as MLflow reports it)."""
     role: str
+    """``"tokenized"`` or ``"baseline"``."""
     token_id: str
+    """The version's Hokusai token."""
     metric_name: str
+    """The version's benchmark metric."""
     baseline_value: float
+    """The version's baseline value."""
     metrics: dict[str, float] = field(default_factory=dict)
     """The metrics of the run that produced the version (empty without a run)."""
     aliases: tuple[str, ...] = ()
+    """The aliases pointing at the version, e.g. ``("production",)``."""
 
     _LEGACY_KEYS: ClassVar[dict[str, str]] = {
         **{k: v for k, v in _MODEL_KEYS.items() if v in ("version", "run_id", "token_id")},
@@ -183,7 +199,7 @@ class LineageEntry(LegacyAttributes, LegacyReads):
 class ModelLineage(LegacyAttributes):
     """Every version of a registered model in order, its aliases and promotion history.
 
-    Iterating it as old guides did (``for v in lineage``) goes over :attr:`versions`,
+    Iterating it as old guides did (``for v in lineage``) goes over `versions`,
     with a ``DeprecationWarning``.
 
     Examples:
@@ -195,7 +211,9 @@ class ModelLineage(LegacyAttributes):
     """
 
     name: str
+    """The registered model's name."""
     versions: tuple[LineageEntry, ...]
+    """Every version, oldest first."""
     aliases: dict[str, str]
     """Alias → version, e.g. ``{"production": "2", "baseline": "1"}``."""
     promotions: dict[str, tuple[str, ...]]
@@ -212,7 +230,7 @@ class ModelLineage(LegacyAttributes):
 
 @dataclass(frozen=True)
 class Promotion:
-    """Where an alias points after :meth:`~hokusai.ModelRegistry.promote` or ``rollback``.
+    """Where an alias points after `promote` or ``rollback``.
 
     Examples:
         >>> from hokusai.core.results import Promotion
@@ -221,8 +239,11 @@ class Promotion:
     """
 
     name: str
+    """The registered model's name."""
     alias: str
+    """The alias that moved, e.g. ``"production"``."""
     version: str
+    """The version the alias points to now."""
     previous_version: str | None = None
     """The version the alias pointed to before, ``None`` if it was unset."""
 

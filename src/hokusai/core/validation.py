@@ -12,7 +12,7 @@ TOKEN_ID_PATTERN = re.compile(r"[A-Za-z0-9-]{1,64}")
 
 
 def check_token_id(token_id: object) -> str:
-    """A valid token id (``^[A-Za-z0-9-]{1,64}$``), else :class:`ValidationError`.
+    """A valid token id (``^[A-Za-z0-9-]{1,64}$``), else `ValidationError`.
 
     Examples:
         >>> check_token_id("LSCOR")

@@ -1,8 +1,8 @@
 """The Hokusai registry gateway: an API-key proxy in front of ``mlflow server``.
 
 Mounted at ``/api/mlflow`` (canonical), ``/mlflow`` and bare ``/api/2.0/…``; see
-:mod:`hokusai.gateway.app`. Names are imported lazily, so reading
-:mod:`hokusai.gateway.settings` (e.g. for CLI help) does not load httptools or SQLAlchemy.
+`hokusai.gateway.app`. Names are imported lazily, so reading
+`hokusai.gateway.settings` (e.g. for CLI help) does not load httptools or SQLAlchemy.
 """
 
 from __future__ import annotations

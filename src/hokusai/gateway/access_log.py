@@ -58,7 +58,7 @@ class JsonFormatter(logging.Formatter):
 class AccessLogHandler(logging.StreamHandler):
     """The access log's handler in ``hokusai gateway serve``: JSON lines on a stream.
 
-    When it is the access logger's only destination, :func:`log_request` writes the
+    When it is the access logger's only destination, `log_request` writes the
     line through it directly instead of building a ``LogRecord`` and walking the
     logging machinery: the same line, at a fraction of the CPU time (through logging,
     the access log was ~10 % of the gateway's CPU time per request back to back, and
@@ -84,7 +84,7 @@ def log_config(level: str = "info") -> dict[str, Any]:
     """A ``logging.config.dictConfig`` for ``hokusai gateway serve``: JSON everywhere.
 
     uvicorn's own access log is switched off (it prints the query string, keys
-    included); the gateway writes its own, through an :class:`AccessLogHandler`.
+    included); the gateway writes its own, through an `AccessLogHandler`.
     """
     level = level.upper()
     return {

@@ -2,18 +2,18 @@
 
 A request to ``/api/mlflow/api/2.0/mlflow/runs/get?run_id=1`` goes through:
 
-1. :class:`~hokusai.gateway.core.Gateway`, the rules core: the request id, then
-   :meth:`Rules.decide <hokusai.gateway.rules.Rules.decide>` (mount prefix and path
-   safety in :mod:`~hokusai.gateway.paths`, the route in
-   :mod:`~hokusai.gateway.routes`, the key in :mod:`~hokusai.gateway.credentials` and
-   :mod:`~hokusai.gateway.keys`), and the request rewritten as MLflow may see it
-   (:mod:`~hokusai.gateway.headers`);
-2. :class:`~hokusai.gateway.proxy.ProxyApp`: forwarded to MLflow over pooled
-   connections (:mod:`~hokusai.gateway.upstream`) and streamed back;
-3. the core again: counted (:mod:`~hokusai.gateway.metrics`) and logged
-   (:mod:`~hokusai.gateway.access_log`).
+1. `Gateway`, the rules core: the request id, then
+   `Rules.decide <hokusai.gateway.rules.Rules.decide>` (mount prefix and path
+   safety in `paths`, the route in
+   `routes`, the key in `credentials` and
+   `keys`), and the request rewritten as MLflow may see it
+   (`headers`);
+2. `ProxyApp`: forwarded to MLflow over pooled
+   connections (`upstream`) and streamed back;
+3. the core again: counted (`metrics`) and logged
+   (`access_log`).
 
-Every refusal is MLflow-shaped JSON (:mod:`~hokusai.gateway.responses`).
+Every refusal is MLflow-shaped JSON (`responses`).
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
-"""One keep-alive connection to MLflow: an :class:`asyncio.Protocol` and httptools' parser.
+"""One keep-alive connection to MLflow: an `asyncio.Protocol` and httptools' parser.
 
 The connection holds the state of the exchange running on it (status, headers, the
 response body received and not yet sent on, whether it is complete or failed) and
-wakes the coroutine that waits for it (:mod:`~hokusai.gateway.upstream`). It never
-buffers more than :data:`HIGH_WATER` bytes of a response: past that, reading from the
+wakes the coroutine that waits for it (`upstream`). It never
+buffers more than `HIGH_WATER` bytes of a response: past that, reading from the
 socket pauses until the client has taken enough.
 
 httptools is the C HTTP parser uvicorn uses; its callbacks (``on_header``,
@@ -146,7 +146,7 @@ class Connection(asyncio.Protocol):
 
     # -- for the exchange
     def wake(self) -> None:
-        """Resume the coroutine waiting in :meth:`wait`, if any."""
+        """Resume the coroutine waiting in `wait`, if any."""
         waiter = self.waiter
         if waiter is not None:
             self.waiter = None

@@ -1,21 +1,20 @@
 """The rules core: one ASGI layer in front of MLflow, for both ways of running the gateway.
 
-:class:`Gateway` wraps an inner ASGI app and is the only way to it:
+`Gateway` wraps an inner ASGI app and is the only way to it:
 
 - ``hokusai gateway serve`` / ``hokusai local up`` wrap the
-  :class:`~hokusai.gateway.proxy.ProxyApp`, which forwards to ``mlflow server`` over
-  HTTP (:func:`hokusai.gateway.app.create_app`);
+  `ProxyApp`, which forwards to ``mlflow server`` over
+  HTTP (`hokusai.gateway.app.create_app`);
 - ``mlflow server --app-name hokusai`` wraps MLflow's own ASGI app, in its process
-  (:func:`hokusai.gateway.mlflow_app.create_app`).
+  (`hokusai.gateway.mlflow_app.create_app`).
 
 For every HTTP request the core answers ``/health``, ``/ready`` and ``/metrics``
-itself; for any other it asks :class:`~hokusai.gateway.rules.Rules` and either answers
+itself; for any other it asks `Rules` and either answers
 the refusal or hands the inner app the request as MLflow may see it (mount prefix off,
 ``api_key`` off the query, headers through
-:class:`~hokusai.gateway.headers.HeaderPolicy`). Either way it tags the answer with the request id, counts it
-(:mod:`~hokusai.gateway.metrics`) and writes its access-log line
-(:mod:`~hokusai.gateway.exchange`), and, with ``debug_headers`` on, its header-debug
-line (:mod:`~hokusai.gateway.header_debug`). The modes differ only in the inner app and
+`HeaderPolicy`). Either way it tags the answer with the request id, counts it
+(`metrics`) and writes its access-log line (`exchange`), and, with ``debug_headers``
+on, its header-debug line (`header_debug`). The modes differ only in the inner app and
 in what ``/ready`` (and ``/metrics``, which reports the same checks) asks of it
 (``mlflow_check``: none in-process, where MLflow is this process).
 """

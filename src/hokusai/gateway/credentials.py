@@ -1,8 +1,8 @@
 """The credential step of the rules: who a request speaks for.
 
-Each kind of credential the gateway accepts is an :class:`Authenticator`; the rules
-(:mod:`~hokusai.gateway.rules`) ask each in turn and the first that finds its kind of
-credential in the request answers. Today there is one kind, :class:`ApiKeyCredentials`;
+Each kind of credential the gateway accepts is an `Authenticator`; the rules
+(`rules`) ask each in turn and the first that finds its kind of
+credential in the request answers. Today there is one kind, `ApiKeyCredentials`;
 a browser session (a cookie standing for the key the user signed in with) is meant to
 be a second one, added next to it without changing the rules.
 
@@ -133,7 +133,7 @@ def _from_header(name: bytes, raw: bytes) -> str:
 def find_credentials(headers: Headers, query: str, allow_query: bool) -> Credential | None:
     """The one API key the request carries, or ``None``.
 
-    Raises :class:`CredentialError` for malformed, duplicated or conflicting keys.
+    Raises `CredentialError` for malformed, duplicated or conflicting keys.
     """
     in_headers = [(name, raw) for name, raw in headers if name.lower() in CREDENTIAL_HEADERS]
     in_query = query_keys(query)
@@ -210,7 +210,7 @@ class Authenticator(Protocol):
         """The key the request's credential of this kind stands for, checked (known,
         not revoked, not expired); ``None`` when the request carries none of this kind.
 
-        Raises :class:`CredentialError` for a credential that is there but not valid,
+        Raises `CredentialError` for a credential that is there but not valid,
         and the key store's own errors when it cannot answer.
         """
         ...
@@ -224,7 +224,7 @@ class ApiKeyCredentials:
         self.allow_query = allow_query
 
     async def authenticate(self, headers: Headers, query: str) -> ApiKey | None:
-        """See :meth:`Authenticator.authenticate`."""
+        """See `Authenticator.authenticate`."""
         credential = find_credentials(headers, query, self.allow_query)
         if credential is None:
             return None

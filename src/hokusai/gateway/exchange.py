@@ -1,6 +1,6 @@
 """One request's record: its id, route, status and key id, counted and logged once.
 
-The rules core (:mod:`~hokusai.gateway.core`) makes one :class:`Exchange` per request,
+The rules core (`core`) makes one `Exchange` per request,
 in both ways of running the gateway, and records it when the request is done: the
 request metrics, MLflow's time to answer (when the request reached MLflow), the outcome
 of a model-version creation, the access-log line.

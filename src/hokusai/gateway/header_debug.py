@@ -13,14 +13,14 @@ request on the ``hokusai.gateway.header_debug`` logger, e.g.::
 - ``credential``: where the request carried a key (``X-API-Key``, ``Authorization
   (Bearer)``, ``api_key query parameter``…), ``[]`` when nowhere;
 - ``received``: the client's headers; ``forwarded``: the headers the header policy
-  (:mod:`~hokusai.gateway.headers`) gives MLflow; ``removed``: what the client sent
+  (`headers`) gives MLflow; ``removed``: what the client sent
   that MLflow did not get (both ``null`` when the request was refused). In proxy mode the
   connection to MLflow then carries MLflow's own ``Host`` and none of the hop-by-hop
-  headers (:mod:`~hokusai.gateway.wire`).
+  headers (`wire`).
 
 No value is ever written: only its size. Header names a client sends are written as
 sent, except a name that looks like it carries a key (longer than
-:data:`MAX_NAME_LENGTH`, or containing ``hk_``), written as ``<redacted name>``. The
+`MAX_NAME_LENGTH`, or containing ``hk_``), written as ``<redacted name>``. The
 line is written whatever the log level of ``hokusai gateway serve`` (the switch is the
 request for it); where nothing handles the ``hokusai`` loggers (``hokusai local up``),
 the lines go to standard output.

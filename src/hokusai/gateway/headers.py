@@ -1,21 +1,21 @@
 """What of a client's request MLflow gets to see: the one header policy of the gateway.
 
 Both ways of running the gateway apply it (the rules core rewrites each request with
-:meth:`HeaderPolicy.for_mlflow` before the wrapped app sees it; the proxy's wire format
+`HeaderPolicy.for_mlflow` before the wrapped app sees it; the proxy's wire format
 then removes what must not cross a second connection):
 
 - **credentials** never reach MLflow: the ``Authorization`` and ``X-API-Key`` headers
-  (:data:`CREDENTIAL_HEADERS`) and the ``api_key`` query parameter
-  (:func:`strip_query_key`, also applied to what is logged);
-- **the gateway's own headers** (:func:`own_headers`: ``identity_header``, the key's
+  (`CREDENTIAL_HEADERS`) and the ``api_key`` query parameter
+  (`strip_query_key`, also applied to what is logged);
+- **the gateway's own headers** (`own_headers`: ``identity_header``, the key's
   id, and ``request_id_header``) are set by the gateway; a client's copies are
   removed, and listing them in ``Connection`` does not make the proxy drop them;
 - **the operator's lists** from the settings: ``remove_headers`` never pass;
   ``forward_headers``, when set, are the only client headers that pass, besides the body's
-  (:data:`BODY_HEADERS`), ``Host`` and the hop-by-hop ones;
-- **hop-by-hop headers** (:data:`HOP_BY_HOP`, RFC 9110 §7.6.1) describe one connection:
+  (`BODY_HEADERS`), ``Host`` and the hop-by-hop ones;
+- **hop-by-hop headers** (`HOP_BY_HOP`, RFC 9110 §7.6.1) describe one connection:
   the proxy drops them when it opens its own connection to MLflow
-  (:mod:`~hokusai.gateway.wire`); in-process, MLflow sits on the client's connection
+  (`wire`); in-process, MLflow sits on the client's connection
   and sees them as uvicorn passed them.
 
 The names below are lower-case bytes; a request's header names are lowercased before

@@ -187,7 +187,7 @@ class KeyStore:
         return [_to_key(row) for row in rows]
 
     def get(self, key_id: str) -> ApiKey:
-        """The key with this id; raises :class:`KeyNotFound`."""
+        """The key with this id; raises `KeyNotFound`."""
         with self.engine.connect() as conn:
             row = conn.execute(api_keys.select().where(api_keys.c.id == key_id)).first()
         if row is None:

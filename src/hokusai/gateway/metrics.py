@@ -1,7 +1,7 @@
 """Prometheus metrics of the gateway, served at ``/metrics`` in the text format.
 
-:data:`METRICS` is the one definition of every metric: its name, type, help and the
-values each label takes. :class:`Metrics` creates them from it, and the reference page
+`METRICS` is the one definition of every metric: its name, type, help and the
+values each label takes. `Metrics` creates them from it, and the reference page
 (``docs/reference/metrics.md``) and the shipped alert rules' tests read it too. Every
 label has a bounded set of values: route *templates*, never raw paths; reasons and
 kinds from fixed lists; key ids only when ``HOKUSAI_GATEWAY_METRICS_KEY_IDS`` asks for
@@ -229,7 +229,7 @@ class _Checks:
 class Metrics:
     """The gateway's counters and histograms, in a registry of their own.
 
-    ``key_ids``: also count requests per key id (:data:`KEY_REQUESTS`).
+    ``key_ids``: also count requests per key id (`KEY_REQUESTS`).
     """
 
     content_type = CONTENT_TYPE_LATEST
@@ -286,7 +286,7 @@ class Metrics:
 
     def count_registration(self, status: int, answer: bytes | None, aborted: bool) -> None:
         """One model-version creation, answered with ``status`` (see
-        :func:`registration_outcome`); ``aborted``: MLflow broke off mid-answer."""
+        `registration_outcome`); ``aborted``: MLflow broke off mid-answer."""
         outcome = ("failed", "aborted") if aborted else registration_outcome(status, answer)
         self.registrations.labels(*outcome).inc()
 

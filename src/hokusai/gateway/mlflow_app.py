@@ -9,9 +9,9 @@ How MLflow loads it (MLflow 3.17, ``mlflow/server/__init__.py``): ``--app-name``
 choice among the ``mlflow.app`` entry points (``hokusai`` is declared in this package's
 ``pyproject.toml``); ``_run_server`` resolves it to
 ``hokusai.gateway.mlflow_app:create_app``, sees a plain function (``_is_factory``) and
-starts uvicorn with ``--factory``, so every uvicorn worker calls :func:`create_app`
+starts uvicorn with ``--factory``, so every uvicorn worker calls `create_app`
 and serves the ASGI app it returns: the rules core
-(:class:`~hokusai.gateway.core.Gateway`) wrapped around MLflow's own (FastAPI around
+(`Gateway`) wrapped around MLflow's own (FastAPI around
 Flask) app, where the proxy (``hokusai gateway serve``) wraps an HTTP client to MLflow.
 The same rules, errors and key store, without the extra hop.
 
@@ -19,7 +19,7 @@ What differs from the proxy, by design:
 
 - MLflow receives the request in the same process: credentials are removed from what
   MLflow's handlers see and the key's id is added, by the same header policy as the
-  proxy (:mod:`~hokusai.gateway.headers`); the ``api_key`` parameter is also removed
+  proxy (`headers`); the ``api_key`` parameter is also removed
   from the scope uvicorn's access log reads. Hop-by-hop headers stay: MLflow sits on
   the client's own connection.
 - The client's ``Host`` reaches MLflow's own Host check (``--allowed-hosts``).

@@ -35,7 +35,7 @@ def _has_dot_segment(path: str) -> bool:
 
 
 def check_raw_path(raw_path: str) -> None:
-    """Raise :class:`UnsafePath` for traversal attempts, however they are encoded."""
+    """Raise `UnsafePath` for traversal attempts, however they are encoded."""
     if (
         raw_path[:1] == "/"
         and raw_path.isascii()

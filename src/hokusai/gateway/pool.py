@@ -61,7 +61,7 @@ class Pool:
     async def acquire(self) -> Connection:
         """An idle connection, a new one, or the next one released (FIFO).
 
-        Raises :class:`OSError` or :class:`TimeoutError` when a new connection cannot
+        Raises `OSError` or `TimeoutError` when a new connection cannot
         be made within ``connect_timeout``.
         """
         requeue = False

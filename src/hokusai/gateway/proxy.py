@@ -1,10 +1,10 @@
 """The app the rules core wraps in ``hokusai gateway serve``: MLflow over HTTP.
 
-By the time a request gets here the rules core (:mod:`~hokusai.gateway.core`) has let
+By the time a request gets here the rules core (`core`) has let
 it through and rewritten it as MLflow may see it (path without the mount prefix, no
-credentials, the key's id added): :class:`ProxyApp` forwards exactly that to the MLflow
-server at ``mlflow_url`` (:mod:`~hokusai.gateway.upstream`) and streams the answer
-back. What MLflow does not answer becomes a :class:`~hokusai.gateway.responses.Refused`
+credentials, the key's id added): `ProxyApp` forwards exactly that to the MLflow
+server at ``mlflow_url`` (`upstream`) and streams the answer
+back. What MLflow does not answer becomes a `Refused`
 for the core to answer, count and log.
 """
 

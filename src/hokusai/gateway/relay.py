@@ -1,9 +1,9 @@
 """One request on its way to MLflow and its answer on the way back.
 
-A :class:`Relay` takes a connection from the pool (:mod:`~hokusai.gateway.pool`), writes
+A `Relay` takes a connection from the pool (`pool`), writes
 the request head and streams the body from the ASGI ``receive`` channel (chunk framing
-from :mod:`~hokusai.gateway.wire`), waits for the answer's head on the
-:class:`~hokusai.gateway.connection.Connection` and streams its body to ``send``. A
+from `wire`), waits for the answer's head on the
+`Connection` and streams its body to ``send``. A
 pooled connection that MLflow closed before reading the request is retried once, on a
 new connection, when no body had to be sent.
 """
@@ -52,8 +52,8 @@ class Relay:
     async def run(self, pool: Pool) -> int:
         """Send the request and relay the answer; returns its status.
 
-        Raises :class:`Failure` when MLflow did not answer (nothing was sent to the
-        client yet), :class:`UpstreamAborted` when it broke off mid-answer.
+        Raises `Failure` when MLflow did not answer (nothing was sent to the
+        client yet), `UpstreamAborted` when it broke off mid-answer.
         """
         for attempt in (1, 2):
             try:

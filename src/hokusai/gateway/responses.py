@@ -88,7 +88,7 @@ class Refusal:
 
 
 def refusal(error_code: str, message: str, **fields: Any) -> Refusal:
-    """A :class:`Refusal` whose status follows its code unless ``status=`` is given.
+    """A `Refusal` whose status follows its code unless ``status=`` is given.
 
     Examples:
         >>> refusal("UNAUTHENTICATED", "API key required").status
@@ -99,7 +99,7 @@ def refusal(error_code: str, message: str, **fields: Any) -> Refusal:
 
 class Refused(Exception):
     """Raised by the app the rules core wraps, before it answered: the core answers
-    with :attr:`refusal` (counted and logged like its own refusals)."""
+    with `refusal` (counted and logged like its own refusals)."""
 
     def __init__(self, refusal: Refusal) -> None:
         super().__init__(refusal.message)

@@ -1,16 +1,16 @@
 """The gateway's rules: which requests reach MLflow, and as which key.
 
-:meth:`Rules.decide` takes a request's ASGI scope and answers either a
-:class:`Decision` (the MLflow route, what MLflow should be given, the caller's key) or a
-:class:`~hokusai.gateway.responses.Refusal` (the MLflow-shaped error to send). It sends
-nothing itself; the rules core (:mod:`~hokusai.gateway.core`) is its only caller, in
+`Rules.decide` takes a request's ASGI scope and answers either a
+`Decision` (the MLflow route, what MLflow should be given, the caller's key) or a
+`Refusal` (the MLflow-shaped error to send). It sends
+nothing itself; the rules core (`core`) is its only caller, in
 both ways of running the gateway.
 
 The checks, in order: header size; a mount prefix (``/api/mlflow``, ``/mlflow`` or
 none) followed by ``/api/``; no traversal tricks in the raw path
-(:mod:`~hokusai.gateway.paths`); an MLflow API route for this method
-(:mod:`~hokusai.gateway.routes`); a credential, found by the first of the
-authenticators that recognises one (:mod:`~hokusai.gateway.credentials`), standing for
+(`paths`); an MLflow API route for this method
+(`routes`); a credential, found by the first of the
+authenticators that recognises one (`credentials`), standing for
 a key that is known, not revoked or expired, with the scope the route needs. Finding
 the key is the only I/O.
 """

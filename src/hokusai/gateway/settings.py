@@ -17,6 +17,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_PREFIX = "HOKUSAI_GATEWAY_"
+"""Prefix of the environment variable of each setting (``HOKUSAI_GATEWAY_PORT``…)."""
 
 HeaderList = Annotated[tuple[str, ...], NoDecode]
 

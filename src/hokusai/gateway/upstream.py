@@ -1,17 +1,17 @@
 """Forward one request to MLflow over the pool, streaming both ways.
 
 The gateway's own small HTTP/1.1 client does only what a proxy needs: the request head
-comes from :mod:`~hokusai.gateway.wire`, connections from
-:mod:`~hokusai.gateway.pool` (each one an :mod:`~hokusai.gateway.connection`). A
+comes from `wire`, connections from
+`pool` (each one an `connection`). A
 general-purpose client (aiohttp's, used before) cost about a quarter of the gateway's
 CPU time per request; this one is a small part of it.
 
 Bodies are never buffered: the request body is read from the ASGI ``receive`` channel
 and written upstream chunk by chunk (waiting for the socket to drain), and the
 response is sent back in chunks of at most
-:data:`~hokusai.gateway.connection.CHUNK_SIZE` (uvicorn waits for the client to drain;
+`CHUNK_SIZE` (uvicorn waits for the client to drain;
 reading from MLflow pauses while more than
-:data:`~hokusai.gateway.connection.HIGH_WATER` bytes wait). Memory per request stays
+`HIGH_WATER` bytes wait). Memory per request stays
 constant, whatever the artifact size.
 
 Timeouts: ``connect_timeout`` for a new connection; ``read_timeout`` while MLflow owes
@@ -55,16 +55,16 @@ class Upstream:
 
     def request(self, method: str, target: bytes, headers: Headers) -> UpstreamRequest:
         """``method target`` with ``headers`` as MLflow should receive it; raises
-        :class:`~hokusai.gateway.wire.InvalidHeader` for a CR or LF in either."""
+        `InvalidHeader` for a CR or LF in either."""
         return request_head(self.origin, method, target, headers, self._own)
 
     async def forward(self, request: UpstreamRequest, receive: Receive, send: Send) -> int:
         """Send ``request`` and stream the answer back; returns the status sent.
 
-        Raises :class:`UpstreamError` when nothing was sent yet (the caller answers
+        Raises `UpstreamError` when nothing was sent yet (the caller answers
         with an MLflow-shaped error); a failure after the answer has started raises
-        :class:`UpstreamAborted` (the server aborts the connection);
-        :class:`ClientDisconnected` when the client left mid-upload.
+        `UpstreamAborted` (the server aborts the connection);
+        `ClientDisconnected` when the client left mid-upload.
         """
         relay = Relay(request, receive, send)
         total = self.settings.total_timeout

@@ -1,7 +1,7 @@
 """HTTP/1.1 on the wire to MLflow: the request head, chunk framing, the response headers.
 
 Functions over bytes, without I/O, used by the proxy's upstream client
-(:mod:`~hokusai.gateway.upstream`). A unit test reads what they produce with h11, an
+(`upstream`). A unit test reads what they produce with h11, an
 HTTP parser of its own, so the bytes are checked independently of this code.
 
 What a second connection must not carry is removed here: hop-by-hop headers (and the
@@ -36,7 +36,7 @@ class InvalidHeader(ValueError):
 
 @dataclass(frozen=True)
 class Origin:
-    """Where MLflow is: from ``mlflow_url``, which :class:`~hokusai.gateway.settings.
+    """Where MLflow is: from ``mlflow_url``, which `
     GatewaySettings` has validated (an http or https URL with a host).
 
     Examples:
@@ -99,7 +99,7 @@ def request_head(
     client's ``headers``; ``target`` is the raw path and query. Headers named in
     ``keep`` are never dropped as hop-by-hop because ``Connection:`` lists them.
 
-    Raises :class:`InvalidHeader` if any name or value holds CR or LF (an ASGI server
+    Raises `InvalidHeader` if any name or value holds CR or LF (an ASGI server
     never passes those on; checked so no header can be smuggled upstream).
 
     Examples:

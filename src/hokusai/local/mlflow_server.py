@@ -23,12 +23,19 @@ LOW_MEMORY_ENV = {
 
 
 def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nothing listens on right now (the system picks it).
+
+    Examples:
+        >>> 1024 < free_port() < 65536
+        True
+    """
     with socket.socket() as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """True when ``host:port`` can be bound (as uvicorn binds it)."""
     with socket.socket() as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
         try:
@@ -90,6 +97,7 @@ class MlflowServer:
         self.process: subprocess.Popen | None = None
 
     def command(self) -> list[str]:
+        """The ``mlflow server`` command line: SQLite store and artifacts in ``data_dir``."""
         return [
             sys.executable, "-m", "mlflow", "server",
             "--host", "127.0.0.1",
@@ -101,6 +109,7 @@ class MlflowServer:
         ]  # fmt: skip
 
     def start(self) -> None:
+        """Start the server in its own process group; its output goes to ``mlflow.log``."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
@@ -115,18 +124,21 @@ class MlflowServer:
         log.close()
 
     def wait_ready(self, timeout: float = 180.0) -> None:
+        """Wait until ``/health`` answers; raise with the log's tail if it never does."""
         try:
             wait_for_health(self.url + "/health", timeout, self.process)
         except (RuntimeError, TimeoutError) as exc:
             raise RuntimeError(f"MLflow did not start: {exc}\n{self.log_tail()}") from exc
 
     def log_tail(self, lines: int = 20) -> str:
+        """The last ``lines`` lines of the server's log (empty if there is none)."""
         try:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return ""
 
     def stop(self, timeout: float = 15.0) -> None:
+        """SIGTERM the server's process group, SIGKILL what is left after ``timeout``."""
         if self.process is None or self.process.poll() is not None:
             return
         pgid = self.process.pid  # start_new_session: the group id is the child's pid

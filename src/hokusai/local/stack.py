@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -11,30 +12,84 @@ from pathlib import Path
 
 from hokusai.local.mlflow_server import MlflowServer, answers
 
+# Where `hokusai local up` serves by default: the one definition pages and tests check.
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 5000
+
 
 @dataclass(frozen=True)
 class DataDir:
-    """Where a local registry keeps its state (default ``.hokusai/``)."""
+    """Where a local registry keeps its state (default ``.hokusai/``).
+
+    Examples:
+        >>> DataDir(Path("/tmp/registry")).env_file
+        PosixPath('/tmp/registry/env')
+    """
 
     path: Path
+    """The folder: MLflow's database and artifacts, the key store, the dev key."""
 
     @property
     def keys_url(self) -> str:
+        """SQLAlchemy URL of the gateway's key store, ``keys.db`` in the folder."""
         return f"sqlite:///{self.path / 'keys.db'}"
 
     @property
     def dev_key_file(self) -> Path:
+        """The development key, created on first start (mode 0600)."""
         return self.path / "dev-key"
+
+    @property
+    def env_file(self) -> Path:
+        """The running registry's variables, for ``source .hokusai/env`` in a shell."""
+        return self.path / "env"
+
+    @property
+    def pid_file(self) -> Path:
+        """The running registry's process id (``hokusai local down`` reads it)."""
+        return self.path / "local.pid"
+
+    @property
+    def log_file(self) -> Path:
+        """Output of a registry started with ``--detach``."""
+        return self.path / "local.log"
 
 
 def exports(host: str, port: int, api_key: str) -> list[str]:
-    """The lines ``hokusai local up`` prints, ready to paste into a shell."""
+    """The lines ``hokusai local up`` prints, ready to paste into a shell.
+
+    The last one turns off the run links MLflow prints: they point at MLflow's web UI,
+    which the gateway does not serve (it serves MLflow's API only).
+
+    Examples:
+        >>> exports("127.0.0.1", 5000, "hk_test_x")[1]
+        'export MLFLOW_TRACKING_URI=http://127.0.0.1:5000/api/mlflow'
+    """
     base = f"http://{host}:{port}"
     return [
         f"export HOKUSAI_API_ENDPOINT={base}/api",
         f"export MLFLOW_TRACKING_URI={base}/api/mlflow",
         f"export HOKUSAI_API_KEY={api_key}",
+        "export MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT=true",
     ]
+
+
+def write_env_file(data: DataDir, lines: list[str]) -> None:
+    """The export lines in ``DATA_DIR/env`` (0600: it holds the key) for other shells."""
+    fd = os.open(data.env_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write("# The settings of the registry `hokusai local up` runs: source this file.\n")
+        handle.write("\n".join(lines) + "\n")
+
+
+def read_env_file(data: DataDir) -> dict[str, str]:
+    """The variables ``DATA_DIR/env`` exports (empty when no registry runs)."""
+    try:
+        lines = data.env_file.read_text().splitlines()
+    except OSError:
+        return {}
+    pairs = (line.removeprefix("export ").split("=", 1) for line in lines)
+    return {pair[0]: pair[1] for pair in pairs if len(pair) == 2 and not pair[0].startswith("#")}
 
 
 def ensure_dev_key(store, data_dir: DataDir) -> str:
@@ -55,7 +110,7 @@ def ensure_dev_key(store, data_dir: DataDir) -> str:
 LOCAL_MLFLOW_CONNECTIONS = 10
 
 
-def run_local_stack(data_dir: Path, port: int, host: str = "127.0.0.1") -> None:
+def run_local_stack(data_dir: Path, port: int, host: str = DEFAULT_HOST) -> None:
     """Run until Ctrl-C/SIGTERM; both processes are stopped on the way out."""
     import uvicorn
 
@@ -66,10 +121,13 @@ def run_local_stack(data_dir: Path, port: int, host: str = "127.0.0.1") -> None:
     data.path.mkdir(parents=True, exist_ok=True)
     mlflow = MlflowServer(data.path / "mlflow")
     mlflow.start()  # first: it is the slow part, the rest overlaps with its start-up
+    data.pid_file.write_text(f"{os.getpid()}\n")
     try:
         store = KeyStore(data.keys_url)
-        for line in exports(host, port, ensure_dev_key(store, data)):
+        lines = exports(host, port, ensure_dev_key(store, data))
+        for line in lines:
             print(line, flush=True)
+        write_env_file(data, lines)
         # One MLflow worker serves at most 15 requests at once (SQLAlchemy pool 5 + overflow
         # 10); beyond that it fails after 30 s with "QueuePool limit ... reached" (a 400).
         # Queue the excess in the gateway's connection pool instead.
@@ -85,6 +143,19 @@ def run_local_stack(data_dir: Path, port: int, host: str = "127.0.0.1") -> None:
         asyncio.run(_serve(uvicorn.Server(config), mlflow, f"http://{host}:{port}"))
     finally:
         mlflow.stop()
+        _forget(data)
+
+
+def _forget(data: DataDir) -> None:
+    """Remove the pid and env files, unless another registry has written its own since."""
+    try:
+        ours = data.pid_file.read_text().strip() == str(os.getpid())
+    except OSError:
+        ours = False
+    if ours:
+        for path in (data.pid_file, data.env_file):
+            with contextlib.suppress(OSError):
+                path.unlink()
 
 
 async def _serve(server, mlflow: MlflowServer, gateway_url: str, timeout: float = 180.0) -> None:

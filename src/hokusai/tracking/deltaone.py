@@ -3,8 +3,8 @@
 A DeltaOne is measured on a metric expressed as a fraction between 0 and 1 (accuracy,
 F1, AUROC, a reply rate…): 0.85 → 0.86 is one percentage point. For a metric where
 lower is better (an error rate), a drop counts as the improvement.
-:func:`delta_one` does the arithmetic on two values;
-:meth:`~hokusai.tracking.PerformanceTracker.detect_delta_one` compares a registered
+`delta_one` does the arithmetic on two values;
+`detect_delta_one` compares a registered
 version with its model's baseline in the registry.
 
 Examples:
@@ -40,17 +40,25 @@ class DeltaOneResult(LegacyAttributes):
     """
 
     metric_name: str
+    """The benchmark metric compared, e.g. ``"accuracy"``."""
     baseline_value: float
+    """The baseline's value of the metric (a fraction, 0 to 1)."""
     new_value: float
+    """The new model's value of the metric (a fraction, 0 to 1)."""
     delta_pp: float
     """``new_value - baseline_value`` in percentage points (0.85 → 0.87 is 2.0)."""
     threshold_pp: float
+    """The improvement that counts as a DeltaOne, in percentage points (1.0)."""
     lower_is_better: bool
+    """True for metrics such as an error rate, where lower values win."""
     achieved: bool
     """``improvement_pp >= threshold_pp``."""
     model_name: str | None = None
+    """The registered model compared (``detect_delta_one``), else ``None``."""
     baseline_version: str | None = None
+    """The baseline's model version (``detect_delta_one``), else ``None``."""
     new_version: str | None = None
+    """The compared model version (``detect_delta_one``), else ``None``."""
 
     _LEGACY_ATTRIBUTES: ClassVar[dict[str, str]] = {
         "delta_value": "delta_pp (percentage points; the old delta_value was delta_pp / 100)",
@@ -137,7 +145,7 @@ def detect_in_registry(
     lower_is_better: bool = False,
     threshold_pp: float = DEFAULT_THRESHOLD_PP,
 ) -> DeltaOneResult:
-    """:func:`delta_one` of a registered version (default: the latest) against its baseline.
+    """`delta_one` of a registered version (default: the latest) against its baseline.
 
     The baseline is the version the ``baseline`` alias points to (set by
     ``register_baseline``), else the newest earlier version registered with a benchmark

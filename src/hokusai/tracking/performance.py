@@ -29,7 +29,7 @@ TAG_CONTRIBUTOR = "hokusai_contributor"
 class Attestation(LegacyReads):
     """A verifiable record of an improvement: sha256 of the canonical JSON of the inputs.
 
-    Recompute ``sha256`` with :func:`canonical_json` of ``inputs`` to verify a record.
+    Recompute ``sha256`` with `canonical_json` of ``inputs`` to verify a record.
 
     Examples:
         >>> record = attest({"accuracy": 0.8}, {"accuracy": 0.85}, {"contributor_id": "alice"},
@@ -39,9 +39,11 @@ class Attestation(LegacyReads):
     """
 
     sha256: str
+    """SHA-256 of the canonical JSON of ``inputs``: recompute it to verify."""
     timestamp: str
     """ISO 8601, UTC."""
     contributor: str
+    """Who contributed the data (``data_contribution``'s contributor)."""
     inputs: dict[str, Any] = field(repr=False)
     """``{"baseline_metrics": …, "improved_metrics": …, "data_contribution": …}``."""
 
@@ -80,7 +82,7 @@ class MetricDelta(float):
 
 @dataclass(frozen=True)
 class ImprovementResult:
-    """What :meth:`PerformanceTracker.track_improvement` measured and where it logged it.
+    """What `PerformanceTracker.track_improvement` measured and where it logged it.
 
     Old guides unpacked it as ``delta, attestation = tracker.track_improvement(...)``;
     that still works, with a ``DeprecationWarning``.
@@ -97,6 +99,7 @@ class ImprovementResult:
     relative_deltas: dict[str, float]
     """(improved - baseline) / |baseline|, ``nan`` when the baseline is 0."""
     attestation: Attestation | None
+    """The verifiable record of the inputs (`Attestation`)."""
     run_id: str | None
     """The MLflow run holding the metrics, tags and the attestation JSON artifact."""
 
@@ -130,7 +133,7 @@ def _metrics(value: object, argument: str) -> dict[str, float]:
 
 
 def contributor_of(data_contribution: Mapping[str, Any]) -> str:
-    """The contributor named in ``data_contribution`` (first of :data:`CONTRIBUTOR_KEYS`).
+    """The contributor named in ``data_contribution`` (first of `CONTRIBUTOR_KEYS`).
 
     Examples:
         >>> contributor_of({"contributor_id": "alice", "rows": 1000})
@@ -177,7 +180,7 @@ def attest(
     data_contribution: Mapping[str, Any],
     timestamp: str | None = None,
 ) -> Attestation:
-    """The :class:`Attestation` of an improvement (no registry needed).
+    """The `Attestation` of an improvement (no registry needed).
 
     Examples:
         >>> a = attest({"accuracy": 0.8}, {"accuracy": 0.85}, {"contributor_id": "alice"})
@@ -256,10 +259,16 @@ class PerformanceTracker:
             ValidationError: the values are not fractions between 0 and 1, or the
                 version and its baseline are measured by different metrics.
 
-        Example::
-
-            result = PerformanceTracker().detect_delta_one("lead-scorer")
-            print(result.achieved, result.baseline_version, result.new_version, result.delta_pp)
+        Examples:
+            >>> _ = registry.register_baseline(
+            ...     info.model_uri, "lead-scorer-delta", "accuracy", 0.85, token_id="LSDELTA"
+            ... )
+            >>> _ = registry.register_tokenized_model(
+            ...     retrained.model_uri, "lead-scorer-delta", "LSDELTA", "accuracy", 0.87
+            ... )
+            >>> result = PerformanceTracker().detect_delta_one("lead-scorer-delta")
+            >>> print(result.achieved, result.baseline_version, result.new_version, result.delta_pp)
+            True 1 2 2.0
         """
         check.check_number(threshold_pp, "threshold_pp")
         manager = self.experiments
@@ -284,14 +293,16 @@ class PerformanceTracker:
         ``hokusai_attestation_sha256`` and ``hokusai_contributor``, and the artifact
         ``hokusai_attestation.json``. Arguments are checked before anything is sent.
 
-        Example::
-
-            tracker = PerformanceTracker()
-            result = tracker.track_improvement(
-                {"accuracy": 0.85}, {"accuracy": 0.88},
-                {"contributor_id": "alice", "data_hash": "sha256:…", "rows": 1000},
-            )
-            print(result.deltas, result.attestation.sha256, result.run_id)
+        Examples:
+            >>> result = PerformanceTracker("lead-scoring-improvements").track_improvement(
+            ...     {"accuracy": 0.85},
+            ...     {"accuracy": 0.88},
+            ...     {"contributor_id": "alice", "data_hash": "sha256:9f2c", "rows": 1000},
+            ... )
+            >>> result.deltas, result.attestation.contributor
+            ({'accuracy': 0.03}, 'alice')
+            >>> mlflow.get_run(result.run_id).data.tags["hokusai_contributor"]
+            'alice'
         """
         deltas, relative = compute_deltas(baseline_metrics, improved_metrics)
         record = attest(baseline_metrics, improved_metrics, data_contribution)
