@@ -18,6 +18,7 @@ from hokusai.local import free_port
 from tests.integration.gateway_serve import ServedGateway
 from tests.support.client import request
 from tests.support.fake_mlflow import FakeMlflow
+from tests.support.polling import eventually
 from tests.support.processes import mlflow_url_of
 
 SEARCH = "/api/2.0/mlflow/experiments/search?max_results=1"
@@ -81,7 +82,12 @@ def test_registrations_and_readiness_checks_with_two_workers(served, local_regis
         answer = request(served.url, "POST", "/api/mlflow/api/2.0/mlflow/model-versions/create",
                          headers, body)  # fmt: skip
         assert answer.status == 400, answer.body
-    after = scrape()
+
+    def counted() -> dict | None:  # each request is counted just after its answer is sent
+        samples = scrape()
+        return samples if value(samples, *failed) - value(before, *failed) >= 10 else None
+
+    after = eventually(counted, "the ten registrations to be counted")
     assert value(after, *failed) - value(before, *failed) == 10
     checks = {
         labels: n for (name, labels), n in after.items() if name == "hokusai_gateway_check_ok"

@@ -26,6 +26,7 @@ from hokusai.gateway.keys import KeyStore
 from hokusai.local import MlflowServer
 from tests.support.client import request
 from tests.support.fake_mlflow import FakeMlflow
+from tests.support.polling import eventually
 from tests.support.servers import ThreadedGateway
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "gateway.md"
@@ -195,9 +196,15 @@ def test_metrics_count_a_failed_registration_and_mlflows_time(plugin, keys):
     answer = request(plugin.url, "POST", "/api/mlflow" + create,
                      {"X-API-Key": secret(keys, "write"), **JSON}, body)  # fmt: skip
     assert (answer.status, answer.json()["error_code"]) == (400, "INVALID_PARAMETER_VALUE")
-    after = request(plugin.url, "GET", "/metrics").body.decode()
-    assert count(after, failed) - count(before, failed) == 1
     upstream = f'hokusai_gateway_upstream_duration_seconds_count{{route="{create}"}} '
+
+    def counted() -> str | None:  # the request is counted just after its answer is sent
+        text = request(plugin.url, "GET", "/metrics").body.decode()
+        done = count(text, failed) > count(before, failed)
+        return text if done else None
+
+    after = eventually(counted, "the registration to be counted")
+    assert count(after, failed) - count(before, failed) == 1
     assert count(after, upstream) - count(before, upstream) == 1
     assert 'hokusai_gateway_check_ok{check="key_store"} 1.0' in after
     assert 'check="mlflow"' not in after  # MLflow is the process answering

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -24,6 +23,7 @@ import pytest
 import yaml
 
 from hokusai.local import free_port
+from tests.support.polling import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy" / "prometheus"
@@ -142,19 +142,17 @@ class Prometheus:
 
     def wait_for(self, check: Callable[[], T], what: str, timeout: float = 60.0) -> T:
         """Poll ``check`` until it returns something true; that is returned."""
-        deadline = time.monotonic() + timeout
-        while True:
+
+        def alive_and(check: Callable[[], T] = check) -> T:
             if self.process.poll() is not None:
                 raise AssertionError(f"Prometheus exited while waiting for {what}:\n{self.log()}")
-            result = check()
-            if result:
-                return result
-            if time.monotonic() > deadline:
-                state = self.api("alerts") if self._ready() else "not ready"
-                raise AssertionError(
-                    f"waited {timeout:.0f} s for {what}; alerts: {state}\n{self.log()[-3000:]}"
-                )
-            time.sleep(0.25)
+            return check()
+
+        def detail() -> str:
+            state = self.api("alerts") if self._ready() else "not ready"
+            return f"alerts: {state}\n{self.log()[-3000:]}"
+
+        return eventually(alive_and, what, timeout, interval=0.25, detail=detail)
 
     def evaluated_again(self) -> None:
         """Wait until every rule group has been evaluated twice more (the alerts see
