@@ -53,18 +53,39 @@ def sync(session: nox.Session, *selection: str) -> None:
         compiled.write_bytes(lock)
 
 
-def ensure_chromium(session: nox.Session) -> None:
-    """Debian's Chromium for the browser test (Playwright cannot download its own here)."""
-    if shutil.which("chromium"):
+def ensure_debian_package(
+    session: nox.Session, command: str, package: str, without: str, *options: str
+) -> None:
+    """Debian's ``package`` when ``command`` is missing: installed with apt-get when this
+    runs as root (as CI does), else a warning saying what happens ``without`` it."""
+    if shutil.which(command):
         return
     if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
         env = {"DEBIAN_FRONTEND": "noninteractive"}
         session.run("apt-get", "update", "-q", external=True, env=env)
-        session.run("apt-get", "install", "-y", "-q", "chromium", external=True, env=env)
+        session.run("apt-get", "install", "-y", "-q", *options, package, external=True, env=env)
     else:
-        session.warn(
-            "chromium is not installed (apt-get install chromium): the browser test will skip"
-        )
+        session.warn(f"{command} is not installed (apt-get install {package}): {without}")
+
+
+def ensure_chromium(session: nox.Session) -> None:
+    """Debian's Chromium for the browser test (Playwright cannot download its own here)."""
+    ensure_debian_package(session, "chromium", "chromium", "the browser test will skip")
+
+
+def ensure_prometheus(session: nox.Session) -> None:
+    """Debian's Prometheus (``prometheus`` and ``promtool``) for the alert-rule tests and
+    the Monitoring page. Without recommends (the node exporter). Its postinst asks to
+    start a ``prometheus`` service on :9090 (denied in a container without an init
+    system); nothing here uses that one: every test and the page start their own, on a
+    free port."""
+    ensure_debian_package(
+        session,
+        "promtool",
+        "prometheus",
+        "the alert-rule tests will skip and docs/monitoring.md will fail",
+        "--no-install-recommends",
+    )
 
 
 def pytest(session: nox.Session, *args: str) -> None:
@@ -80,6 +101,7 @@ def tests(session: nox.Session) -> None:
     """Unit, integration and documentation tests, one local registry for all of them."""
     install(session, "test", "docs", "release")
     ensure_chromium(session)
+    ensure_prometheus(session)
     pytest(session, "tests", "docs", "src/hokusai", "--doctest-modules")
 
 
@@ -87,6 +109,7 @@ def tests(session: nox.Session) -> None:
 def doctest(session: nox.Session) -> None:
     """Execute every page of docs/ and every docstring example."""
     install(session, "test", "docs")
+    ensure_prometheus(session)  # docs/monitoring.md runs Prometheus
     pytest(session, "docs", "tests/docs", "src/hokusai", "--doctest-modules")
 
 

@@ -5,6 +5,8 @@ A page asks for one with an HTML comment on a line of its own:
 * ``<!-- generated: cli -->`` — every ``hokusai`` command, from the click objects;
 * ``<!-- generated: environment -->`` — every environment variable, from
   :mod:`hokusai.config`, the gateway settings module and the CLI options;
+* ``<!-- generated: metrics -->`` — every metric the gateway exports, with its labels
+  and their values, from :data:`hokusai.gateway.metrics.METRICS`;
 * ``<!-- generated: old-guide -->`` — the old guide's call shapes and what each does now
   (:mod:`old_guide`, next to this file).
 """
@@ -109,9 +111,25 @@ def environment_reference() -> str:
     return "\n".join(rows) + "\n"
 
 
+def metrics_reference() -> str:
+    from hokusai.gateway.metrics import METRICS
+
+    parts = []
+    for metric in METRICS:
+        parts.append(f"### `{metric.name}`\n\n*{metric.kind}* — {metric.help}\n")
+        rows = ["| Label | Values |", "|---|---|"]
+        for label, values in metric.labels.items():
+            if isinstance(values, dict):
+                values = "<br>".join(f"`{value}`: {meaning}" for value, meaning in values.items())
+            rows.append(f"| `{label}` | {_cell(values)} |")
+        parts.append("\n".join(rows) + "\n")
+    return "\n".join(parts)
+
+
 SECTIONS = {
     "cli": cli_reference,
     "environment": environment_reference,
+    "metrics": metrics_reference,
     "old-guide": old_guide_table,
 }
 

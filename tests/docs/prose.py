@@ -17,7 +17,8 @@ code is checked:
   of the SDK class those variables hold on every page;
 * snake_case words (a parameter, a field, a tag key such as ``hokusai_token_id``): a
   name of the SDK's public API, a module of ``hokusai``, a string the code of
-  ``src/hokusai`` contains, or a name of MLflow's client API.
+  ``src/hokusai`` contains, a key of the shipped configuration in ``deploy/`` (such
+  as ``runbook_url``), or a name of MLflow's client API.
 
 Ports: ``127.0.0.1:N`` / ``localhost:N`` anywhere in prose or in a not-tested block
 must be a port the code defaults to (``hokusai local up``, the gateway, its MLflow
@@ -175,7 +176,8 @@ class Names:
 
     @functools.cached_property
     def snake_case(self) -> set[str]:
-        """Names of the SDK's public API, its modules, strings in its code, MLflow's API."""
+        """Names of the SDK's public API, its modules, strings in its code, the keys of
+        the shipped configuration, MLflow's API."""
         import mlflow
         import mlflow.sklearn
 
@@ -196,6 +198,8 @@ class Names:
                     names.add(node.target.id)
                 elif isinstance(node, ast.Name | ast.Attribute):
                     names.add(node.id if isinstance(node, ast.Name) else node.attr)
+        for path in (ROOT / "deploy").rglob("*.yml"):  # the shipped Prometheus files
+            names |= set(re.findall(r"^[ \t-]*([a-z][a-z0-9_]*):", path.read_text(), re.M))
         for owner in (mlflow, mlflow.sklearn, mlflow.MlflowClient):
             for name in dir(owner):
                 names.add(name)

@@ -12,11 +12,13 @@ import re
 import time
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from hokusai.local import free_port
 from tests.integration.gateway_serve import ServedGateway
 from tests.support.client import request
 from tests.support.fake_mlflow import FakeMlflow
+from tests.support.polling import eventually
 from tests.support.processes import mlflow_url_of
 
 SEARCH = "/api/2.0/mlflow/experiments/search?max_results=1"
@@ -59,6 +61,38 @@ def test_two_workers_serve_and_metrics_sum_over_both(served, local_registry):
     counted = sum(float(v) for v in REQUESTS.findall(text))
     assert counted - before == 30
     assert "hokusai_gateway_request_duration_seconds_bucket" in text
+
+
+def test_registrations_and_readiness_checks_with_two_workers(served, local_registry):
+    failed = ("hokusai_gateway_registrations_total", {"outcome": "failed",
+              "reason": "invalid_parameter_value"})  # fmt: skip
+
+    def scrape() -> dict:
+        text = request(served.url, "GET", "/metrics").body.decode()
+        return {(s.name, tuple(sorted(s.labels.items()))): s.value
+                for family in text_string_to_metric_families(text) for s in family.samples}  # fmt: skip
+
+    def value(samples: dict, name: str, labels: dict) -> float | None:
+        return samples.get((name, tuple(sorted(labels.items()))))
+
+    before = scrape()
+    body = json.dumps({"name": "serve-test-model", "source": "models:/m-0"}).encode()
+    headers = {"X-API-Key": local_registry.api_key, "Content-Type": "application/json"}
+    for _ in range(10):  # a new connection each time, spread over the workers
+        answer = request(served.url, "POST", "/api/mlflow/api/2.0/mlflow/model-versions/create",
+                         headers, body)  # fmt: skip
+        assert answer.status == 400, answer.body
+
+    def counted() -> dict | None:  # each request is counted just after its answer is sent
+        samples = scrape()
+        return samples if value(samples, *failed) - value(before, *failed) >= 10 else None
+
+    after = eventually(counted, "the ten registrations to be counted")
+    assert value(after, *failed) - value(before, *failed) == 10
+    checks = {
+        labels: n for (name, labels), n in after.items() if name == "hokusai_gateway_check_ok"
+    }
+    assert checks == {(("check", "mlflow"),): 1.0, (("check", "key_store"),): 1.0}
 
 
 def test_ready_checks_mlflow_and_the_store(served):

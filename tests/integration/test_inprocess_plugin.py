@@ -26,6 +26,7 @@ from hokusai.gateway.keys import KeyStore
 from hokusai.local import MlflowServer
 from tests.support.client import request
 from tests.support.fake_mlflow import FakeMlflow
+from tests.support.polling import eventually
 from tests.support.servers import ThreadedGateway
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "gateway.md"
@@ -178,6 +179,35 @@ def test_no_key_gets_the_proxy_message(plugin):
 def test_ready_checks_the_key_store(plugin):
     answer = request(plugin.url, "GET", "/ready")
     assert (answer.status, answer.json()) == (200, {"ready": True, "checks": {"key_store": "ok"}})
+
+
+def test_metrics_count_a_failed_registration_and_mlflows_time(plugin, keys):
+    """The same metrics as the proxy's, MLflow's time being its app's in this process."""
+    create = "/api/2.0/mlflow/model-versions/create"
+    failed = ('hokusai_gateway_registrations_total{outcome="failed",'
+              'reason="invalid_parameter_value"} ')  # fmt: skip
+
+    def count(text: str, prefix: str) -> float:
+        lines = [line for line in text.splitlines() if line.startswith(prefix)]
+        return float(lines[0].rsplit(" ", 1)[1]) if lines else 0.0
+
+    before = request(plugin.url, "GET", "/metrics").body.decode()
+    body = b'{"name": "inprocess-metrics-model", "source": "models:/m-0"}'
+    answer = request(plugin.url, "POST", "/api/mlflow" + create,
+                     {"X-API-Key": secret(keys, "write"), **JSON}, body)  # fmt: skip
+    assert (answer.status, answer.json()["error_code"]) == (400, "INVALID_PARAMETER_VALUE")
+    upstream = f'hokusai_gateway_upstream_duration_seconds_count{{route="{create}"}} '
+
+    def counted() -> str | None:  # the request is counted just after its answer is sent
+        text = request(plugin.url, "GET", "/metrics").body.decode()
+        done = count(text, failed) > count(before, failed)
+        return text if done else None
+
+    after = eventually(counted, "the registration to be counted")
+    assert count(after, failed) - count(before, failed) == 1
+    assert count(after, upstream) - count(before, upstream) == 1
+    assert 'hokusai_gateway_check_ok{check="key_store"} 1.0' in after
+    assert 'check="mlflow"' not in after  # MLflow is the process answering
 
 
 CLIENT = textwrap.dedent(

@@ -73,3 +73,17 @@ def test_ci_run_is_the_readmes_test_command():
     ci_run = (ROOT / ".ci" / "run").read_text().strip().splitlines()[-1]
     assert ci_run in readme
     assert (ROOT / ".ci" / "run").stat().st_mode & 0o111, ".ci/run is executable"
+
+
+def test_every_job_that_runs_the_docs_installs_prometheus_first():
+    # docs/monitoring.md runs Prometheus; noxfile.py can apt-get it only as root.
+    release = workflow("release.yml")["jobs"]
+    for job in (*workflow("ci.yml")["jobs"].values(), release["tests"], release["docs"]):
+        steps = runs(job)
+        install = [
+            i for i, step in enumerate(steps) if "apt-get install" in step and "prometheus" in step
+        ]
+        tests = [
+            i for i, step in enumerate(steps) if step in (".ci/run", "python3 -m nox -s doctest")
+        ]
+        assert install and tests and install[0] < tests[0], steps

@@ -9,7 +9,8 @@ with a SQLite key store) on this module's event loop; the fake MLflow
 - a request whose credentials are missing, malformed, conflicting, unknown, revoked,
   expired or lack the scope is never forwarded (read off the fake, oracle below);
 - no credential reaches MLflow (headers, path, query), and no key appears in an error
-  body or in any log line (the access log is on); the key *id* is forwarded, once;
+  body or in any log line (the access log and the header-debug log are on); the key
+  *id* is forwarded, once;
 - a forwarded body arrives byte for byte.
 
 Profiles: ``fast`` (default) and ``stress`` (``HYPOTHESIS_PROFILE=stress``); see
@@ -98,7 +99,12 @@ def stack(tmp_path_factory):
     loop = asyncio.new_event_loop()
     mlflow = FakeMlflow()
     db = tmp_path_factory.mktemp("fuzz") / "keys.db"
-    app = create_app(GatewaySettings(mlflow_url=mlflow.url, db_url=f"sqlite:///{db}"))
+    # Both observability switches on: the header-debug lines and the key-id counter are
+    # scanned for keys with everything else.
+    settings = GatewaySettings(
+        mlflow_url=mlflow.url, db_url=f"sqlite:///{db}", debug_headers=True, metrics_key_ids=True
+    )
+    app = create_app(settings)
     secrets, ids = {}, {}
     for label, scopes in (("write", ("read", "write")), ("read", ("read",)), ("admin", ("admin",))):
         key, secrets[label] = app.store.create(label, scopes)
@@ -440,11 +446,12 @@ def test_fuzz_made_it_to_mlflow_often_enough(stack):
 
 
 def test_metrics_after_fuzz_hold_no_key(stack):
-    """Labels are route templates and fixed reasons: no key, and a bounded set."""
+    """Labels are route templates, fixed reasons and key ids: no key, and a bounded set."""
     reply = stack.run(asgi_call(stack.app, "GET", b"/metrics"))
     text = reply.body.decode()
     for secret in stack.secrets.values():
-        assert secret not in text
+        assert not any(piece in text for piece in fragments(secret)), secret
+    assert set(re.findall(r'key_id="([^"]*)"', text)) <= set(stack.key_ids.values())
     routes = set(re.findall(r'route="([^"]*)"', text))
     assert routes <= {*TEMPLATES, "unmatched", "/metrics", "/health", "/ready"}, routes - set(
         TEMPLATES

@@ -42,11 +42,16 @@ class PeakRss:
         return self.peak - self.start
 
 
-def mlflow_url_of(registry_pid: int) -> str:
-    """The URL of the ``mlflow server`` child of a ``hokusai local up`` process."""
+def mlflow_child_of(registry_pid: int) -> tuple[int, str]:
+    """The pid and URL of the ``mlflow server`` child of a ``hokusai local up`` process."""
     children = Path(f"/proc/{registry_pid}/task/{registry_pid}/children").read_text().split()
     for child in children:
         argv = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
         if b"mlflow" in argv and b"--port" in argv:
-            return f"http://127.0.0.1:{argv[argv.index(b'--port') + 1].decode()}"
+            return int(child), f"http://127.0.0.1:{argv[argv.index(b'--port') + 1].decode()}"
     raise RuntimeError(f"no mlflow server among the children of {registry_pid}")
+
+
+def mlflow_url_of(registry_pid: int) -> str:
+    """The URL of the ``mlflow server`` child of a ``hokusai local up`` process."""
+    return mlflow_child_of(registry_pid)[1]

@@ -8,6 +8,7 @@ MLflow boots in the background while the tests that do not need it run first.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -16,6 +17,7 @@ import sys
 import tempfile
 import threading
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -139,6 +141,18 @@ class _Starter:
 
 
 _starter = _Starter()
+
+
+@contextlib.contextmanager
+def own_registry() -> Iterator[LocalRegistry]:
+    """A ``hokusai local up`` of the caller's own (say, to stop its MLflow), started as
+    the session's is and stopped on exit. Its variables are not exported."""
+    starter = _Starter()
+    starter.start()
+    try:
+        yield starter.get()
+    finally:
+        starter.stop()
 
 
 def start_registry() -> None:

@@ -27,6 +27,8 @@ def test_every_field_comes_from_its_environment_variable(monkeypatch):
         "allow_query_key": "false",
         "access_log": "false",
         "log_level": "warning",
+        "debug_headers": "true",
+        "metrics_key_ids": "1",
     }
     assert set(values) == set(GatewaySettings.model_fields), "a new setting needs a line here"
     for name, value in values.items():
@@ -36,6 +38,7 @@ def test_every_field_comes_from_its_environment_variable(monkeypatch):
     assert settings.forward_headers == ("x-a", "x-b")
     assert settings.remove_headers == ("cookie",)
     assert settings.allow_query_key is False and settings.access_log is False
+    assert settings.debug_headers is True and settings.metrics_key_ids is True
     assert GatewaySettings(**{}).model_dump() == settings.model_dump()
 
 

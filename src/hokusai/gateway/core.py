@@ -13,9 +13,10 @@ itself; for any other it asks `Rules` and either answers
 the refusal or hands the inner app the request as MLflow may see it (mount prefix off,
 ``api_key`` off the query, headers through
 `HeaderPolicy`). Either way it tags the answer with the request id, counts it
-(`metrics`) and writes its access-log line
-(`exchange`). The modes differ only in the inner app and in what
-``/ready`` asks of it (``mlflow_check``: none in-process, where MLflow is this process).
+(`metrics`) and writes its access-log line (`exchange`), and, with ``debug_headers``
+on, its header-debug line (`header_debug`). The modes differ only in the inner app and
+in what ``/ready`` (and ``/metrics``, which reports the same checks) asks of it
+(``mlflow_check``: none in-process, where MLflow is this process).
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
+from hokusai.gateway import header_debug
 from hokusai.gateway.credentials import ApiKeyCredentials
-from hokusai.gateway.exchange import Exchange, send_metrics
+from hokusai.gateway.exchange import METHODS, Exchange, send_metrics
 from hokusai.gateway.headers import HeaderPolicy, strip_query_key
 from hokusai.gateway.keys import KeyStore
 from hokusai.gateway.metrics import Metrics
@@ -37,6 +39,9 @@ from hokusai.gateway.types import ASGIApp, Message, Receive, Scope, Send
 
 # Answered by the gateway itself, at the root, without a key.
 OPERATIONS = ("/health", "/ready", "/metrics")
+# How long a scrape of /metrics waits for MLflow's /health (Prometheus gives a whole
+# scrape 10 s by default): a hung MLflow is then reported as failing, not as a failed scrape.
+METRICS_CHECK_TIMEOUT = 3.0
 
 
 class Gateway:
@@ -57,7 +62,10 @@ class Gateway:
         self.rules = Rules(
             RouteTable(load_table()), [ApiKeyCredentials(self.store, settings.allow_query_key)]
         )
-        self.metrics = Metrics()
+        self.metrics = Metrics(key_ids=settings.metrics_key_ids)
+        self.debug_headers = settings.debug_headers
+        if self.debug_headers:
+            header_debug.enable()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -91,6 +99,8 @@ class Gateway:
         finally:
             seconds = time.perf_counter() - started
             exchange.record(scope, seconds, self.metrics, self.settings.access_log)
+            if self.debug_headers and scope["path"] not in OPERATIONS:
+                self._log_headers(scope, query, exchange)
 
     async def _dispatch(
         self, scope: Scope, query: str, receive: Receive, send: Send, ex: Exchange
@@ -105,11 +115,14 @@ class Gateway:
             await ex.refuse(decision, self.metrics, send)
             return
         ex.route, ex.key_id = decision.route, decision.key.id
+        inner_scope = self._for_mlflow(scope, decision, ex)
+        ex.forwarded_at = time.perf_counter()
         try:
-            await self.inner(self._for_mlflow(scope, decision, ex), receive, send)
+            await self.inner(inner_scope, receive, send)
         except Refused as exc:
             await ex.refuse(exc.refusal, self.metrics, send)
         except BrokenOff as exc:
+            ex.aborted = True
             self.metrics.upstream_errors.labels(exc.kind).inc()
             raise
 
@@ -120,7 +133,20 @@ class Gateway:
         inner["raw_path"] = decision.raw_path.encode("latin-1")
         inner["query_string"] = decision.query.encode("latin-1")
         inner["headers"] = self.headers.for_mlflow(scope["headers"], decision.key.id, ex.request_id)
+        if self.debug_headers:
+            ex.forwarded = inner["headers"]
         return inner
+
+    def _log_headers(self, scope: Scope, query: str, ex: Exchange) -> None:
+        header_debug.log_headers(
+            request_id=ex.request_id,
+            method=scope["method"] if scope["method"] in METHODS else "OTHER",
+            route=ex.route,
+            status=ex.status or 499,
+            received=scope["headers"],
+            query=query,
+            forwarded=ex.forwarded,
+        )
 
     async def _operation(self, path: str, send: Send) -> None:
         if path == "/health":
@@ -130,14 +156,19 @@ class Gateway:
             ready = all(v == "ok" for v in checks.values())
             await send_json(send, 200 if ready else 503, {"ready": ready, "checks": checks})
         else:
-            await send_metrics(self.metrics, send)
+            await send_metrics(self.metrics, send, await self.checks(METRICS_CHECK_TIMEOUT))
 
-    async def checks(self) -> dict[str, str]:
+    async def checks(self, timeout: float | None = None) -> dict[str, str]:
         """What ``/ready`` reports: ``"ok"`` or the problem, for MLflow (unless it is
-        this process) and for the key store."""
+        this process) and for the key store; MLflow's check given up after ``timeout``
+        seconds if set."""
         checks = {}
         if self.mlflow_check is not None:
-            checks["mlflow"] = await self.mlflow_check()
+            try:
+                async with asyncio.timeout(timeout):
+                    checks["mlflow"] = await self.mlflow_check()
+            except TimeoutError:
+                checks["mlflow"] = f"MLflow did not answer within {timeout:g} s"
         try:
             await asyncio.to_thread(self.store.ping)
         except Exception as exc:

@@ -36,6 +36,7 @@ from random import getrandbits
 from urllib.parse import unquote
 
 from hokusai.auth import API_KEY_HEADER  # the SDK sends it; this is its one spelling
+from hokusai.gateway.keys import KEY_PREFIXES
 from hokusai.gateway.settings import GatewaySettings
 
 Headers = list[tuple[bytes, bytes]]
@@ -72,6 +73,8 @@ BODY_HEADERS = frozenset(
     }
 )
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}\Z")
+# A key sent as the request id would be echoed, logged and forwarded: never taken as one.
+_KEY_SHAPED = tuple(KEY_PREFIXES.values())
 
 
 def own_headers(settings: GatewaySettings) -> frozenset[bytes]:
@@ -102,7 +105,8 @@ class HeaderPolicy:
         )
 
     def request_id(self, headers: Iterable[tuple[bytes, bytes]]) -> str:
-        """The client's request id when well-formed, else a new one (32 hex digits).
+        """The client's request id when well-formed (and not shaped like a key), else a
+        new one (32 hex digits).
 
         Examples:
             >>> policy = HeaderPolicy(GatewaySettings.model_construct())  # the defaults
@@ -110,12 +114,14 @@ class HeaderPolicy:
             'client-42'
             >>> len(policy.request_id([(b"x-request-id", b"not one")]))
             32
+            >>> policy.request_id([(b"x-request-id", b"hk_live_abc")]) != "hk_live_abc"
+            True
         """
         wanted = self.request_id_header
         for name, value in headers:
             if name.lower() == wanted:
                 candidate = value.decode("latin-1")
-                if _REQUEST_ID.match(candidate):
+                if _REQUEST_ID.match(candidate) and not candidate.startswith(_KEY_SHAPED):
                     return candidate
         # 128 random bits, like uuid4().hex, without its getrandom() system call and UUID
         # object (request ids need to be unique, not secret).

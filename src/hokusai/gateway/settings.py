@@ -82,6 +82,19 @@ class GatewaySettings(BaseSettings):
     )
     access_log: bool = Field(True, description="Write one JSON access-log line per request.")
     log_level: str = Field("info", description="Log level of `hokusai gateway serve`.")
+    debug_headers: bool = Field(
+        False,
+        description="Log one JSON line per request on the `hokusai.gateway.header_debug` "
+        "logger: which credential the gateway saw and which headers it received, "
+        "forwarded to MLflow and removed (names and sizes; values redacted). For "
+        "debugging a client; keep it off in production.",
+    )
+    metrics_key_ids: bool = Field(
+        False,
+        description="Also count requests per API-key id in /metrics "
+        "(`hokusai_gateway_key_requests_total`): one series per key and status, so only "
+        "for a bounded number of keys. Key ids only, never keys.",
+    )
 
     @field_validator("forward_headers", "remove_headers", mode="before")
     @classmethod
