@@ -79,11 +79,13 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(value: datetime | None) -> datetime | None:
+def _utc(value: datetime) -> datetime:
     # SQLite hands back naive datetimes; everything we store is UTC.
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return None if value is None else _utc(value)
 
 
 def hash_key(secret: str) -> str:
@@ -282,6 +284,8 @@ class KeyStore:
     def _connection(self) -> sqlite3.Connection:
         conn = getattr(self._per_thread, "conn", None)
         if conn is None:
+            if self._sqlite_path is None:
+                raise RuntimeError("only a key store in a SQLite file is read directly")
             conn = sqlite3.connect(self._sqlite_path, isolation_level=None)  # autocommit
             self._per_thread.conn = conn
         return conn
@@ -303,7 +307,7 @@ _SQLITE_VERIFY = (
 
 
 def _when(value: str | None) -> datetime | None:
-    return None if value is None else _aware(datetime.fromisoformat(value))
+    return None if value is None else _utc(datetime.fromisoformat(value))
 
 
 def _from_sqlite(row: tuple) -> ApiKey:
@@ -313,7 +317,7 @@ def _from_sqlite(row: tuple) -> ApiKey:
         name=name,
         display_prefix=prefix,
         scopes=frozenset(scopes.split()),
-        created_at=_when(created),
+        created_at=_utc(datetime.fromisoformat(created)),
         expires_at=_when(expires),
         revoked_at=_when(revoked),
     )
@@ -325,7 +329,7 @@ def _to_key(row: sa.Row) -> ApiKey:
         name=row.name,
         display_prefix=row.display_prefix,
         scopes=frozenset(row.scopes.split()),
-        created_at=_aware(row.created_at),
+        created_at=_utc(row.created_at),
         expires_at=_aware(row.expires_at),
         revoked_at=_aware(row.revoked_at),
     )

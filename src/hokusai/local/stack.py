@@ -165,8 +165,9 @@ async def _serve(server, mlflow: MlflowServer, gateway_url: str, timeout: float 
     deadline = loop.time() + timeout
     while not serving.done():
         problem = None
-        if mlflow.process.poll() is not None:
-            problem = f"MLflow exited with code {mlflow.process.returncode}:\n{mlflow.log_tail()}"
+        process = mlflow.process
+        if process is not None and process.poll() is not None:
+            problem = f"MLflow exited with code {process.returncode}:\n{mlflow.log_tail()}"
         elif loop.time() > deadline:
             problem = f"MLflow did not answer within {timeout:.0f} s:\n{mlflow.log_tail()}"
         if problem:
