@@ -22,7 +22,7 @@ def test_shipped_table_equals_the_installed_mlflow():
 
 def test_table_is_only_the_client_api():
     assert TABLE.routes
-    assert all(r.template.startswith(routes.API_PREFIXES) for r in TABLE.routes)
+    assert all(r.template.startswith(routes.API_ROOTS) for r in TABLE.routes)
     assert TABLE.match("/ajax-api/2.0/mlflow/runs/get").route is None
     assert TABLE.match("/graphql", "POST").route is None
 
@@ -66,12 +66,57 @@ def test_table_is_only_the_client_api():
             True,
         ),
         ("/api/3.0/mlflow/server-info", "GET", "/api/3.0/mlflow/server-info", False),
+        # Served by MLflow's FastAPI routers, not its Flask app:
+        ("/v1/traces", "POST", "/v1/traces", True),
+        (
+            "/gateway/chat-endpoint/mlflow/invocations",
+            "POST",
+            "/gateway/<endpoint_name>/mlflow/invocations",
+            True,
+        ),
+        ("/gateway/mlflow/v1/models", "GET", "/gateway/mlflow/v1/models", False),
+        (
+            "/gateway/gemini/v1beta/models/chat:generateContent",
+            "POST",
+            "/gateway/gemini/v1beta/models/<endpoint_name>:generateContent",
+            True,
+        ),
+        (
+            "/gateway/proxy/chat/v1/anything/deep",
+            "POST",
+            "/gateway/proxy/<endpoint_name>/<path:path>",
+            True,
+        ),
+        ("/api/3.0/mlflow/mcp-servers", "GET", "/api/3.0/mlflow/mcp-servers", False),
+        ("/api/3.0/mlflow/mcp-servers", "POST", "/api/3.0/mlflow/mcp-servers", True),
+        (
+            "/api/3.0/mlflow/mcp-servers/org/tool/versions/2/tags",
+            "POST",
+            "/api/3.0/mlflow/mcp-servers/<path:name>/versions/<path:version>/tags",
+            True,
+        ),
+        (
+            "/api/3.0/mlflow/mcp-servers/org/tool",
+            "DELETE",
+            "/api/3.0/mlflow/mcp-servers/<path:name>",
+            True,
+        ),
     ],
 )
 def test_match_and_write_split(path, method, template, writes):
     match = TABLE.match(path, method)
     assert match.route is not None and match.route.template == template
     assert match.route.is_write(method) is writes
+
+
+def test_every_read_only_post_is_a_post_route_of_the_table():
+    posts = {r.template for r in TABLE.routes if "POST" in r.methods}
+    assert routes.READ_ONLY_POSTS <= posts
+
+
+def test_routes_of_the_fastapi_app_are_in_flask_syntax():
+    assert routes._flask_syntax("/a/{name:path}/x/{id}") == "/a/<path:name>/x/<id>"
+    assert not [r.template for r in TABLE.routes if "{" in r.template]
 
 
 def test_wrong_method_reports_the_allowed_ones():

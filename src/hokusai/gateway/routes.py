@@ -1,13 +1,17 @@
-"""Which paths the gateway forwards, derived from MLflow's own route table.
+"""Which paths the gateway forwards, derived from MLflow's own route tables.
 
-MLflow lists every REST route with its methods in
-``mlflow.server.handlers.get_endpoints()``. Importing that takes ~13 s, so the table
-for the MLflow version we test against ships as ``mlflow_routes.json`` (regenerate it
-with ``python -m hokusai.gateway.routes``); a test checks it against the installed
-MLflow, and a gateway running a different MLflow version derives the table live.
+``mlflow server`` is a FastAPI app: its own routers first (OpenTelemetry's
+``/v1/traces``, the AI gateway's ``/gateway/…``, ``/api/3.0/mlflow/mcp-servers/…``,
+server-info, artifact streaming), then MLflow's Flask app mounted at ``/``, whose REST
+routes ``mlflow.server.handlers.get_endpoints()`` lists. The table is both. Importing
+them takes ~13 s, so the table for the MLflow version we test against ships as
+``mlflow_routes.json`` (regenerate it with ``python -m hokusai.gateway.routes``); a test
+checks it against the installed MLflow, and a gateway running a different MLflow
+version derives the table live.
 
-Only the client-facing API is allowed: ``/api/2.0/mlflow/``, ``/api/3.0/mlflow/`` and
-``/api/2.0/mlflow-artifacts/`` (the UI's ``/ajax-api`` routes and ``/graphql`` are not).
+Only the API is allowed: paths under `API_ROOTS` (``/api/…``, ``/v1/…``,
+``/gateway/…``). The web UI's paths (``/``, ``/static-files``, ``/ajax-api``,
+``/graphql``…) are not in the table.
 """
 
 from __future__ import annotations
@@ -15,19 +19,24 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
-API_PREFIXES = ("/api/2.0/mlflow/", "/api/3.0/mlflow/", "/api/2.0/mlflow-artifacts/")
+# Where MLflow's API routes start: REST 2.0/3.0 and mlflow-artifacts under /api/,
+# OpenTelemetry ingestion (/v1/traces), AI-gateway invocations (/gateway/…).
+API_ROOTS = ("/api/", "/v1/", "/gateway/")
 _TABLE_FILE = Path(__file__).with_name("mlflow_routes.json")
+# HEAD is served wherever GET is (`RouteTable.match`), OPTIONS is CORS: neither is listed.
+_LISTED_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 
-# Served by MLflow's FastAPI layer, so absent from the Flask table.
-_FASTAPI_ROUTES = {"/api/3.0/mlflow/server-info": ["GET"]}
-
-# POST routes that only read (MLflow's search/query endpoints); every other POST writes.
+# POST routes that only read (MLflow's search/query endpoints), reviewed one by one;
+# every other POST writes, so a POST route new in MLflow needs the write scope until
+# it is added here. (Invoking an AI-gateway endpoint is a POST that writes: it spends.)
 READ_ONLY_POSTS = frozenset(
     {
         "/api/2.0/mlflow/experiments/search",
@@ -41,9 +50,12 @@ READ_ONLY_POSTS = frozenset(
         "/api/3.0/mlflow/datasets/search",
         "/api/3.0/mlflow/issues/search",
         "/api/3.0/mlflow/prompt-optimization/jobs/search",
+        # MLflow's Flask app registers this one without the slash after "2.0".
+        "/api/2.0mlflow/experiments/search-datasets",
     }
 )
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
+_STARLETTE_PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 
 
 @dataclass(frozen=True)
@@ -71,17 +83,40 @@ def _compile(template: str) -> re.Pattern[str]:
     return re.compile("".join(parts) + r"\Z")
 
 
-def live_table() -> dict[str, list[str]]:
-    """The API routes of the installed MLflow: ``{template: sorted methods}``."""
+def _flask_syntax(path: str) -> str:
+    """A Starlette path in Flask's syntax: ``/a/{name:path}/{id}`` → ``/a/<path:name>/<id>``."""
+    return _STARLETTE_PARAM.sub(lambda m: f"<{m[2]}:{m[1]}>" if m[2] else f"<{m[1]}>", path)
+
+
+def _starlette_routes(routes: Iterable[Any]) -> Iterator[tuple[str, Iterable[str]]]:
+    for route in routes:
+        if hasattr(route, "effective_candidates"):  # FastAPI ≥ 0.160: an included router
+            yield from _starlette_routes(route.effective_candidates())
+        elif getattr(route, "methods", None) and getattr(route, "path", None):
+            yield _flask_syntax(route.path), route.methods
+        # else a Mount: MLflow mounts only its Flask app, at "/", listed by get_endpoints
+
+
+def _served_routes() -> Iterator[tuple[str, Iterable[str]]]:
+    """Every (path template, methods) of the installed ``mlflow server``, UI included."""
     from mlflow.server.handlers import get_endpoints
 
-    table: dict[str, set[str]] = {}
     for path, _handler, methods in get_endpoints():
-        if path.startswith(API_PREFIXES):
-            table.setdefault(path, set()).update(methods)
-    for path, methods in _FASTAPI_ROUTES.items():
-        table.setdefault(path, set()).update(methods)
-    return {path: sorted(methods) for path, methods in sorted(table.items())}
+        yield path, methods
+    try:
+        from mlflow.server.fastapi_app import app
+    except ImportError:  # an MLflow whose server is Flask alone: nothing more
+        return
+    yield from _starlette_routes(app.routes)
+
+
+def live_table() -> dict[str, list[str]]:
+    """The API routes of the installed MLflow: ``{template: sorted methods}``."""
+    table: dict[str, set[str]] = {}
+    for path, methods in _served_routes():
+        if path.startswith(API_ROOTS):
+            table.setdefault(path, set()).update(_LISTED_METHODS.intersection(methods))
+    return {path: sorted(methods) for path, methods in sorted(table.items()) if methods}
 
 
 def load_table() -> dict[str, list[str]]:
@@ -109,10 +144,19 @@ class Match:
 NO_ROUTE = Match(None)
 
 
-def _bucket(path: str) -> str:
+_BUCKET_DEPTH = 4
+
+
+def _bucket(path: str, depth: int = _BUCKET_DEPTH) -> str:
     # "/api/2.0/mlflow/runs/<run_id>/x" -> "/api/2.0/mlflow/runs": templates are looked
-    # up among the few sharing their first four segments, not across the whole table.
-    return "/".join(path.split("/", 5)[:5])
+    # up among the few sharing their first segments, not across the whole table.
+    return "/".join(path.split("/", depth + 1)[: depth + 1])
+
+
+def _literal_depth(template: str) -> int:
+    """How many leading segments of ``template`` (at most four) hold no parameter."""
+    segments = template.split("/")[1 : _BUCKET_DEPTH + 1]
+    return next((i for i, s in enumerate(segments) if "<" in s), len(segments))
 
 
 class RouteTable:
@@ -128,15 +172,25 @@ class RouteTable:
             for r in self._exact.values()
             for method in (r.methods - {"HEAD"}) | ({"HEAD"} if "GET" in r.methods else set())
         }
+        # Templated routes by their literal leading segments ("/gateway/<name>/…" has
+        # one: "/gateway"); a path is looked up at each depth some template has.
         self._templated: dict[str, list[Route]] = {}
+        depths = set()
         for route in self.routes:
             if "<" in route.template:
-                self._templated.setdefault(_bucket(route.template), []).append(route)
+                depth = _literal_depth(route.template)
+                depths.add(depth)
+                self._templated.setdefault(_bucket(route.template, depth), []).append(route)
+        for bucket in self._templated.values():  # the most literal first, as MLflow orders
+            bucket.sort(key=lambda r: -len(_CONVERTER.sub("", r.template)))
+        self._depths = tuple(sorted(depths, reverse=True))
 
     def _candidates(self, path: str) -> list[Route]:
         exact = self._exact.get(path)
         found = [exact] if exact is not None else []
-        found.extend(r for r in self._templated.get(_bucket(path), ()) if r.pattern.match(path))
+        for depth in self._depths:
+            bucket = self._templated.get(_bucket(path, depth), ())
+            found.extend(r for r in bucket if r.pattern.match(path))
         return found
 
     def match(self, path: str, method: str = "GET") -> Match:

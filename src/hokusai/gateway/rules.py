@@ -7,8 +7,8 @@ nothing itself; the rules core (`core`) is its only caller, in
 both ways of running the gateway.
 
 The checks, in order: header size; a mount prefix (``/api/mlflow``, ``/mlflow`` or
-none) followed by ``/api/``; no traversal tricks in the raw path
-(`paths`); an MLflow API route for this method
+none) followed by one of MLflow's API roots (``/api/``, ``/v1/``, ``/gateway/``); no
+traversal tricks in the raw path (`paths`); an MLflow API route for this method
 (`routes`); a credential, found by the first of the
 authenticators that recognises one (`credentials`), standing for
 a key that is known, not revoked or expired, with the scope the route needs. Finding
