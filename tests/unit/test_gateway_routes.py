@@ -111,7 +111,7 @@ def test_match_and_write_split(path, method, template, writes):
 
 def test_every_read_only_post_is_a_post_route_of_the_table():
     posts = {r.template for r in TABLE.routes if "POST" in r.methods}
-    assert routes.READ_ONLY_POSTS <= posts
+    assert posts >= routes.READ_ONLY_POSTS
 
 
 def test_routes_of_the_fastapi_app_are_in_flask_syntax():
