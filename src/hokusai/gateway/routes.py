@@ -50,8 +50,6 @@ READ_ONLY_POSTS = frozenset(
         "/api/3.0/mlflow/datasets/search",
         "/api/3.0/mlflow/issues/search",
         "/api/3.0/mlflow/prompt-optimization/jobs/search",
-        # MLflow's Flask app registers this one without the slash after "2.0".
-        "/api/2.0mlflow/experiments/search-datasets",
     }
 )
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
