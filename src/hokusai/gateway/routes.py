@@ -145,7 +145,7 @@ NO_ROUTE = Match(None)
 _BUCKET_DEPTH = 4
 
 
-def _bucket(path: str, depth: int = _BUCKET_DEPTH) -> str:
+def _bucket(path: str, depth: int) -> str:
     # "/api/2.0/mlflow/runs/<run_id>/x" -> "/api/2.0/mlflow/runs": templates are looked
     # up among the few sharing their first segments, not across the whole table.
     return "/".join(path.split("/", depth + 1)[: depth + 1])
@@ -171,23 +171,25 @@ class RouteTable:
             for method in (r.methods - {"HEAD"}) | ({"HEAD"} if "GET" in r.methods else set())
         }
         # Templated routes by their literal leading segments ("/gateway/<name>/…" has
-        # one: "/gateway"); a path is looked up at each depth some template has.
+        # one: "/gateway"); a path is looked up at each depth some template under its
+        # first segment has (under "/api" only the fourth).
         self._templated: dict[str, list[Route]] = {}
-        depths = set()
+        depths: dict[str, set[int]] = {}
         for route in self.routes:
             if "<" in route.template:
                 depth = _literal_depth(route.template)
-                depths.add(depth)
+                depths.setdefault(route.template.split("/", 2)[1], set()).add(depth)
                 self._templated.setdefault(_bucket(route.template, depth), []).append(route)
         for bucket in self._templated.values():  # the most literal first, as MLflow orders
             bucket.sort(key=lambda r: -len(_CONVERTER.sub("", r.template)))
-        self._depths = tuple(sorted(depths, reverse=True))
+        self._depths = {root: sorted(d, reverse=True) for root, d in depths.items()}
 
     def _candidates(self, path: str) -> list[Route]:
         exact = self._exact.get(path)
         found = [exact] if exact is not None else []
-        for depth in self._depths:
-            bucket = self._templated.get(_bucket(path, depth), ())
+        parts = path.split("/", _BUCKET_DEPTH + 1)
+        for depth in self._depths.get(parts[1], ()) if len(parts) > 1 else ():
+            bucket = self._templated.get("/".join(parts[: depth + 1]), ())
             found.extend(r for r in bucket if r.pattern.match(path))
         return found
 
