@@ -17,7 +17,8 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from hokusai.gateway.rules import NOT_FOUND, WRONG_METHOD
+from hokusai.gateway.hints import NOT_FOUND, UNKNOWN_ROUTE
+from hokusai.gateway.rules import WRONG_METHOD
 from tests.support.processes import mlflow_url_of
 
 # The web UI and MLflow's own operations, which are not API routes: the UI's pages,
@@ -38,7 +39,7 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _PARAMETER = re.compile(r"<[^>]+>|\{[^}]+\}")
 PROBE = "route-probe"
 # The gateway's own refusals for a path or method it has no route for.
-_GATEWAY_NO_ROUTE = (NOT_FOUND.split("{", 1)[0], WRONG_METHOD.split("{", 1)[0])
+_GATEWAY_NO_ROUTE = tuple(t.split("{", 1)[0] for t in (NOT_FOUND, UNKNOWN_ROUTE, WRONG_METHOD))
 
 
 def _served() -> Iterator[tuple[str, str]]:

@@ -117,10 +117,15 @@ def live_table() -> dict[str, list[str]]:
     return {path: sorted(methods) for path, methods in sorted(table.items()) if methods}
 
 
+def installed_version() -> str:
+    """The installed MLflow's version (the one the table is for)."""
+    return version("mlflow-skinny")
+
+
 def load_table() -> dict[str, list[str]]:
     """The shipped table when it matches the installed MLflow, else the live one."""
     shipped = json.loads(_TABLE_FILE.read_text())
-    installed = version("mlflow-skinny")
+    installed = installed_version()
     if shipped["mlflow_version"] == installed:
         return shipped["routes"]
     logger.warning(
@@ -143,6 +148,7 @@ NO_ROUTE = Match(None)
 
 
 _BUCKET_DEPTH = 4
+_FAMILY_DEPTH = 3  # "/api/2.0/mlflow": where a tracking URI's routes start
 
 
 def _bucket(path: str, depth: int) -> str:
@@ -183,6 +189,9 @@ class RouteTable:
         for bucket in self._templated.values():  # the most literal first, as MLflow orders
             bucket.sort(key=lambda r: -len(_CONVERTER.sub("", r.template)))
         self._depths = {root: sorted(d, reverse=True) for root, d in depths.items()}
+        self._families = {
+            _bucket(r.template, min(_FAMILY_DEPTH, _literal_depth(r.template))) for r in self.routes
+        }
 
     def _candidates(self, path: str) -> list[Route]:
         exact = self._exact.get(path)
@@ -192,6 +201,17 @@ class RouteTable:
             bucket = self._templated.get("/".join(parts[: depth + 1]), ())
             found.extend(r for r in bucket if r.pattern.match(path))
         return found
+
+    def knows_family(self, path: str) -> bool:
+        """True when ``path`` starts as some route does (``/api/2.0/mlflow/…``,
+        ``/gateway/…``): a path under the right tracking URI, whether or not it is a route.
+
+        Examples:
+            >>> table = RouteTable({"/api/2.0/mlflow/runs/get": ["GET"]})
+            >>> table.knows_family("/api/2.0/mlflow/runs/no-such"), table.knows_family("/api/x")
+            (True, False)
+        """
+        return any(_bucket(path, depth) in self._families for depth in range(1, _FAMILY_DEPTH + 1))
 
     def match(self, path: str, method: str = "GET") -> Match:
         """The route serving ``method`` at ``path``; HEAD is served where GET is."""
@@ -209,7 +229,7 @@ class RouteTable:
 
 
 def main() -> None:  # pragma: no cover - maintenance command
-    table = {"mlflow_version": version("mlflow-skinny"), "routes": live_table()}
+    table = {"mlflow_version": installed_version(), "routes": live_table()}
     _TABLE_FILE.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n")
     print(f"wrote {len(table['routes'])} routes for MLflow {table['mlflow_version']}")
 
