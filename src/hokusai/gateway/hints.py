@@ -25,6 +25,7 @@ import re
 from typing import Literal
 
 from hokusai.auth import API_KEY_HEADER, CLIENT_PRODUCT
+from hokusai.config import TRACKING_PATH
 from hokusai.gateway.types import Scope
 
 Client = Literal["sdk", "mlflow", "other"]
@@ -33,7 +34,6 @@ _MLFLOW_CLIENT = b"mlflow-python-client/"
 _SDK_MARKER = CLIENT_PRODUCT.encode() + b"/"
 # A Host header worth echoing: a name or an IPv4/[IPv6] address, and a port.
 _HOST = re.compile(r"[A-Za-z0-9.-]{1,253}(?::\d{1,5})?|\[[0-9A-Fa-f:.]{2,45}\](?::\d{1,5})?")
-CANONICAL_MOUNT = "/api/mlflow"
 CREATE_KEY = "create a key with `hokusai keys create`"
 
 MISSING = {
@@ -55,9 +55,9 @@ NOT_FOUND = (
     "URI, {uri} (MLflow adds /api/2.0/mlflow/… itself)."
 )
 UNKNOWN_ROUTE = (
-    "No route {method} {route} in this registry's MLflow {version}: the tracking URI "
-    "{uri} is right, but this MLflow version does not serve that call (a client newer "
-    "or older than the server?)."
+    "No route {method} {route} in MLflow {version}, whose API this gateway serves: the "
+    "tracking URI {uri} is right, but this MLflow version does not serve that call (is "
+    "the client's MLflow newer or older than the server's?)."
 )
 
 
@@ -129,4 +129,4 @@ def not_found(scope: Scope, mount: str | None, known_family: bool, version: str)
         uri = base + mount
         route = path[len(mount) :]
         return UNKNOWN_ROUTE.format(method=method, route=route, version=version, uri=uri)
-    return NOT_FOUND.format(method=method, path=path, uri=base + CANONICAL_MOUNT)
+    return NOT_FOUND.format(method=method, path=path, uri=base + TRACKING_PATH)
