@@ -46,5 +46,15 @@ def test_mlflow_tracking_token_still_works(local_registry, tmp_path):
 def test_without_any_key_the_gateway_message_is_shown(local_registry, tmp_path):
     result = run_plain_mlflow(base_env(local_registry, tmp_path))
     assert result.returncode != 0
-    assert "UNAUTHENTICATED: API key required" in result.stderr
+    # The plugin is installed here (it marks the User-Agent): the SDK's variable is named.
+    assert "UNAUTHENTICATED: API key required: set HOKUSAI_API_KEY" in result.stderr
     assert "INTERNAL_ERROR" not in result.stderr
+
+
+def test_a_wrong_mlflow_tracking_token_is_named_not_hokusai_api_key(local_registry, tmp_path):
+    wrong = "hk_test_" + "0" * 32
+    env = {**base_env(local_registry, tmp_path), "MLFLOW_TRACKING_TOKEN": wrong}
+    result = run_plain_mlflow(env)
+    assert result.returncode != 0
+    assert "UNAUTHENTICATED: API key not recognised: check MLFLOW_TRACKING_TOKEN," in result.stderr
+    assert "HOKUSAI_API_KEY" not in result.stderr
