@@ -88,7 +88,7 @@ def _flask_syntax(path: str) -> str:
 
 def _starlette_routes(routes: Iterable[Any]) -> Iterator[tuple[str, Iterable[str]]]:
     for route in routes:
-        if hasattr(route, "effective_candidates"):  # FastAPI ≥ 0.160: an included router
+        if hasattr(route, "effective_candidates"):  # newer FastAPI: an included router
             yield from _starlette_routes(route.effective_candidates())
         elif getattr(route, "methods", None) and getattr(route, "path", None):
             yield _flask_syntax(route.path), route.methods
