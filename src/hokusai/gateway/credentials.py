@@ -165,16 +165,16 @@ def find_credentials(headers: Headers, query: str, allow_query: bool) -> Credent
     return Credential(found[0].secret, found[0].source, sum((c.found_in for c in found), ()))
 
 
-def check_key(
-    key: ApiKey | None, credential: Credential | None, client: hints.Client = "other"
-) -> ApiKey:
+def check_key(key: ApiKey | None, credential: Credential | None, headers: Headers = ()) -> ApiKey:
     """``key`` (the store's answer for ``credential``) if it may be used now.
 
-    ``client`` (`hints.client_of`) decides which setting the messages name.
+    The client that sent ``headers`` (`hints.client_of`) decides which setting a
+    refusal names; it is only looked up for a refusal.
     """
     if credential is None:
-        raise missing(client)
+        raise missing(hints.client_of(headers))
     if key is None:
+        client = hints.client_of(headers)
         names = [hints.named(source, scheme, client) for source, scheme in credential.found_in]
         raise CredentialError("UNAUTHENTICATED", hints.unknown_key(names), "unknown")
     if key.is_revoked:
@@ -236,4 +236,4 @@ class ApiKeyCredentials:
             found = self.store.verify(credential.secret)
         else:
             found = await asyncio.to_thread(self.store.verify, credential.secret)
-        return check_key(found, credential, hints.client_of(headers))
+        return check_key(found, credential, headers)
