@@ -25,6 +25,11 @@ def test_table_is_only_the_client_api():
     assert all(r.template.startswith(routes.API_ROOTS) for r in TABLE.routes)
     assert TABLE.match("/ajax-api/2.0/mlflow/runs/get").route is None
     assert TABLE.match("/graphql", "POST").route is None
+    # The UI's routes of MLflow's FastAPI app stay out too.
+    assert TABLE.match("/ajax-api/3.0/mlflow/mcp-servers", "GET").route is None
+    assert TABLE.match("/ajax-api/3.0/jobs/search", "POST").route is None
+    assert TABLE.match("/ajax-api/3.0/mlflow/assistant/config", "GET").route is None
+    assert TABLE.match("/health").route is None  # the gateway answers it itself
 
 
 @pytest.mark.parametrize(
