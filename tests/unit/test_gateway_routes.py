@@ -32,6 +32,24 @@ def test_table_is_only_the_client_api():
     assert TABLE.match("/health").route is None  # the gateway answers it itself
 
 
+MCP = "/api/3.0/mlflow/mcp-servers"
+GEMINI = "/gateway/gemini/v1beta/models/"
+INVOKE, TAGS = "/mlflow/invocations", "/tags"
+MCP_VERSION = MCP + "/<path:name>/versions/<path:version>"
+# Served by MLflow's FastAPI routers, not its Flask app: (path, method, template, writes).
+FASTAPI_CASES = [
+    ("/v1/traces", "POST", "/v1/traces", True),
+    ("/gateway/chat" + INVOKE, "POST", "/gateway/<endpoint_name>" + INVOKE, True),
+    ("/gateway/mlflow/v1/models", "GET", "/gateway/mlflow/v1/models", False),
+    (GEMINI + "chat:generateContent", "POST", GEMINI + "<endpoint_name>:generateContent", True),
+    ("/gateway/proxy/chat/v1/deep", "POST", "/gateway/proxy/<endpoint_name>/<path:path>", True),
+    (MCP, "GET", MCP, False),
+    (MCP, "POST", MCP, True),
+    (MCP + "/org/tool/versions/2" + TAGS, "POST", MCP_VERSION + TAGS, True),
+    (MCP + "/org/tool", "DELETE", MCP + "/<path:name>", True),
+]
+
+
 @pytest.mark.parametrize(
     ("path", "method", "template", "writes"),
     [
@@ -71,41 +89,7 @@ def test_table_is_only_the_client_api():
             True,
         ),
         ("/api/3.0/mlflow/server-info", "GET", "/api/3.0/mlflow/server-info", False),
-        # Served by MLflow's FastAPI routers, not its Flask app:
-        ("/v1/traces", "POST", "/v1/traces", True),
-        (
-            "/gateway/chat-endpoint/mlflow/invocations",
-            "POST",
-            "/gateway/<endpoint_name>/mlflow/invocations",
-            True,
-        ),
-        ("/gateway/mlflow/v1/models", "GET", "/gateway/mlflow/v1/models", False),
-        (
-            "/gateway/gemini/v1beta/models/chat:generateContent",
-            "POST",
-            "/gateway/gemini/v1beta/models/<endpoint_name>:generateContent",
-            True,
-        ),
-        (
-            "/gateway/proxy/chat/v1/anything/deep",
-            "POST",
-            "/gateway/proxy/<endpoint_name>/<path:path>",
-            True,
-        ),
-        ("/api/3.0/mlflow/mcp-servers", "GET", "/api/3.0/mlflow/mcp-servers", False),
-        ("/api/3.0/mlflow/mcp-servers", "POST", "/api/3.0/mlflow/mcp-servers", True),
-        (
-            "/api/3.0/mlflow/mcp-servers/org/tool/versions/2/tags",
-            "POST",
-            "/api/3.0/mlflow/mcp-servers/<path:name>/versions/<path:version>/tags",
-            True,
-        ),
-        (
-            "/api/3.0/mlflow/mcp-servers/org/tool",
-            "DELETE",
-            "/api/3.0/mlflow/mcp-servers/<path:name>",
-            True,
-        ),
+        *FASTAPI_CASES,
     ],
 )
 def test_match_and_write_split(path, method, template, writes):
