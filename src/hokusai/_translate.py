@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 from hokusai._retries import RetryPolicy
-from hokusai.config import Setting
+from hokusai.config import LOCAL_TRACKING_URI, TRACKING_PATH, Setting
 from hokusai.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -20,9 +20,9 @@ from hokusai.errors import (
     RegistryUnavailableError,
     ValidationError,
 )
+from hokusai.gateway.hints import UNKNOWN_ROUTE
 
-CANONICAL_PATH = "/api/mlflow"
-LOCAL_HINT = "e.g. http://127.0.0.1:5000/api/mlflow as printed by `hokusai local up`"
+LOCAL_HINT = f"e.g. {LOCAL_TRACKING_URI} as printed by `hokusai local up`"
 SET_KEY_HINT = (
     "Set a valid key with `export HOKUSAI_API_KEY=<key>` or `hokusai login --api-key <key>` "
     "(or pass api_key=...)."
@@ -41,6 +41,7 @@ _CREDENTIALS = re.compile(
     r"credential was sent|api_key query parameter"
 )
 _ERROR_PREFIX = re.compile(r"^[A-Z_]+: ")
+_ROUTE_UNKNOWN = UNKNOWN_ROUTE.split("{", 1)[0]  # the gateway: right URI, unknown route
 
 
 def suggested_uri(uri: str) -> str:
@@ -51,7 +52,7 @@ def suggested_uri(uri: str) -> str:
         'http://127.0.0.1:5000/api/mlflow'
     """
     parts = urlsplit(uri)
-    return f"{parts.scheme}://{parts.netloc}{CANONICAL_PATH}"
+    return f"{parts.scheme}://{parts.netloc}{TRACKING_PATH}"
 
 
 def _details(exc: Exception) -> tuple[int | None, str, str]:
@@ -139,6 +140,9 @@ def translate(
             else ""
         )
         return ModelNotFoundError(f"{message.rstrip('.')} at {uri}.{hint}")
+    if code == "ENDPOINT_NOT_FOUND" and message.startswith(_ROUTE_UNKNOWN):
+        # The URI is right; the call is one the registry's MLflow version does not serve.
+        return HokusaiError(f"The registry at {uri} does not serve this call: {message}")
     if code == "ENDPOINT_NOT_FOUND" or status == 404 or "'Not Found'" in text:
         return RegistryNotFoundError(not_found_message(uri, uri_source))
     if code in ("INVALID_PARAMETER_VALUE", "BAD_REQUEST") or status == 400:
@@ -156,10 +160,10 @@ def not_found_message(uri: str, uri_source: str) -> str:
         http://h:5000/mlflow-typo is not the MLflow API of a Hokusai registry (HTTP 404; ...
     """
     right = suggested_uri(uri)
-    if urlsplit(uri).path.rstrip("/") == CANONICAL_PATH:
+    if urlsplit(uri).path.rstrip("/") == TRACKING_PATH:
         fix = f"Check the host and port: {LOCAL_HINT}, or https://registry.hokus.ai/api/mlflow."
     else:
-        fix = f"Use the registry's tracking URI, {right} ({LOCAL_HINT.removeprefix('e.g. ')})."
+        fix = f"Use the registry's tracking URI, {right}."
     return (
         f"{uri} is not the MLflow API of a Hokusai registry (HTTP 404; the URI came from "
         f"{uri_source}). {fix} Set it with `export MLFLOW_TRACKING_URI={right}` or "

@@ -31,6 +31,15 @@ from pathlib import Path
 from hokusai._legacy import module_getattr
 from hokusai.errors import ConfigurationError, UnsupportedImportError
 
+LOCAL_HOST = "127.0.0.1"
+LOCAL_PORT = 5000
+"""Where ``hokusai local up`` serves by default: the one definition messages, pages and
+tests use."""
+TRACKING_PATH = "/api/mlflow"
+"""The canonical mount of a registry's MLflow API (``/mlflow`` and none work too)."""
+LOCAL_TRACKING_URI = f"http://{LOCAL_HOST}:{LOCAL_PORT}{TRACKING_PATH}"
+"""The tracking URI ``hokusai local up`` prints by default."""
+
 
 @dataclass(frozen=True)
 class EnvironmentVariable:
@@ -53,12 +62,11 @@ API_KEY = EnvironmentVariable(
 )
 TRACKING_URI = EnvironmentVariable(
     "MLFLOW_TRACKING_URI",
-    "The registry's MLflow URL, e.g. `http://127.0.0.1:5000/api/mlflow`. Wins over "
-    "`HOKUSAI_API_ENDPOINT`.",
+    f"The registry's MLflow URL, e.g. `{LOCAL_TRACKING_URI}`. Wins over `HOKUSAI_API_ENDPOINT`.",
 )
 API_ENDPOINT = EnvironmentVariable(
     "HOKUSAI_API_ENDPOINT",
-    "The registry's API root, e.g. `http://127.0.0.1:5000/api`; the tracking URI is this "
+    f"The registry's API root, e.g. `http://{LOCAL_HOST}:{LOCAL_PORT}/api`; the tracking URI is this "
     "plus `/mlflow`.",
     "https://registry.hokus.ai/api",
 )
@@ -195,7 +203,7 @@ def _checked_uri(uri: str, source: str) -> str:
     if not uri.startswith(("http://", "https://")):
         raise ConfigurationError(
             f"The tracking URI {uri!r} (from {source}) is not an http(s) URL. "
-            "Use the registry's MLflow URL, e.g. http://127.0.0.1:5000/api/mlflow "
+            f"Use the registry's MLflow URL, e.g. {LOCAL_TRACKING_URI} "
             "(printed by `hokusai local up`)."
         )
     return uri.rstrip("/")

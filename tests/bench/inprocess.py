@@ -55,6 +55,44 @@ def key_verify(workdir: Path, keys: int, calls: int) -> dict[str, float]:
     }
 
 
+# What the MLflow client sends (docs/contributing/mlflow-facts.md), plus a route of
+# MLflow's FastAPI app, an unknown path and a wrong method: (path after the mount, method).
+MATCHED_CALLS = (
+    ("/api/2.0/mlflow/runs/log-metric", "POST"),
+    ("/api/2.0/mlflow/runs/get", "GET"),
+    ("/api/2.0/mlflow/logged-models/m-0123456789abcdef", "PATCH"),
+    ("/api/2.0/mlflow/logged-models/m-0123456789abcdef/tags", "PATCH"),
+    ("/api/2.0/mlflow-artifacts/artifacts/1/models/m-01/artifacts/MLmodel", "PUT"),
+    ("/api/3.0/mlflow/server-info", "GET"),
+    ("/gateway/chat/mlflow/invocations", "POST"),
+    ("/api/2.0/mlflow/no-such-route", "GET"),
+    ("/api/2.0/mlflow/runs/create", "GET"),
+)
+
+
+def route_match(calls: int) -> dict[str, float]:
+    """µs per `RouteTable.match` of the shipped table, per call of `MATCHED_CALLS`
+    (best of five rounds of ``calls``), and their mean."""
+    from hokusai.gateway.routes import RouteTable, load_table
+
+    table = RouteTable(load_table())
+    per_call = {}
+    for path, method in MATCHED_CALLS:
+        rounds = []
+        for _ in range(5):
+            started = time.perf_counter()
+            for _ in range(calls):
+                table.match(path, method)
+            rounds.append((time.perf_counter() - started) / calls * 1e6)
+        per_call[f"{method} {path}"] = min(rounds)
+    return {
+        "routes": len(table.routes),
+        "mean_us": statistics.fmean(per_call.values()),
+        "max_us": max(per_call.values()),
+        "per_call_us": per_call,
+    }
+
+
 def plugin_overhead(workdir: Path, calls: int) -> dict[str, float]:
     """CPU µs per request that the app plugin (the rules core around MLflow's app) adds
     around a no-op ASGI app, in this process: ``GET experiments/get`` with an

@@ -28,7 +28,7 @@ from pathlib import Path
 from hokusai.local import free_port
 from tests.bench import procstat
 from tests.bench.artifacts import transfer
-from tests.bench.inprocess import key_verify, plugin_overhead, register_vs_raw
+from tests.bench.inprocess import key_verify, plugin_overhead, register_vs_raw, route_match
 from tests.bench.load import (
     Maker,
     client_ceiling,
@@ -262,6 +262,8 @@ def measure(stack: Stack, plan: Plan, workdir: Path) -> dict:
     raw["artifacts"] = artifacts(stack, targets, plan.artifact_bytes, plan.artifact_rounds)
     raw["key_verify"] = key_verify(workdir, plan.verify_keys, plan.verify_calls)
     log(f"key verify: {raw['key_verify']['p50_us']:.0f} µs p50")
+    raw["route_match"] = route_match(plan.verify_calls)
+    log(f"route match: {raw['route_match']['mean_us']:.2f} µs mean per call")
     raw["plugin_overhead"] = plugin_overhead(workdir, plan.verify_calls)
     log(f"app plugin around a no-op app: {raw['plugin_overhead']['cpu_us']:.0f} µs CPU per request")
     gateway_uri = f"http://127.0.0.1:{stack.gateway_port}/api/mlflow"

@@ -142,6 +142,13 @@ def build_rows(raw: dict, doctest_seconds: float | None) -> tuple[list[Row], lis
             None, None, f"hash alone {verify['hash_only_us']:.1f} µs", f"≤ {VERIFY_GOAL_US:g} µs",
             verify["p50_us"] <= VERIFY_GOAL_US)
     )  # fmt: skip
+    match = raw.get("route_match")
+    if match is not None:
+        rows.append(
+            Row(f"RouteTable.match() ({match['routes']} routes), mean over the client's calls",
+                "µs", match["mean_us"], None, None, f"slowest call {match['max_us']:.1f} µs",
+                "", None)
+        )  # fmt: skip
     plugin = raw.get("plugin_overhead")
     if plugin is not None:
         own = plugin["cpu_us"] / 1000

@@ -20,7 +20,16 @@ API = "/api/2.0/mlflow/runs/get"
             "/api/mlflow/api/2.0/mlflow-artifacts/artifacts/1/x",
             ("/api/mlflow", "/api/2.0/mlflow-artifacts/artifacts/1/x"),
         ),
+        ("/api/mlflow/v1/traces", ("/api/mlflow", "/v1/traces")),
+        ("/v1/traces", ("", "/v1/traces")),
+        (
+            "/mlflow/gateway/chat/mlflow/invocations",
+            ("/mlflow", "/gateway/chat/mlflow/invocations"),
+        ),
+        ("/gateway/mlflow/v1/models", ("", "/gateway/mlflow/v1/models")),
         ("/other" + API, None),
+        ("/mlflowx" + API, None),
+        ("/ajax-api/2.0/mlflow/runs/get", None),
         ("/", None),
     ],
 )

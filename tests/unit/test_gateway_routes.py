@@ -22,9 +22,32 @@ def test_shipped_table_equals_the_installed_mlflow():
 
 def test_table_is_only_the_client_api():
     assert TABLE.routes
-    assert all(r.template.startswith(routes.API_PREFIXES) for r in TABLE.routes)
+    assert all(r.template.startswith(routes.API_ROOTS) for r in TABLE.routes)
     assert TABLE.match("/ajax-api/2.0/mlflow/runs/get").route is None
     assert TABLE.match("/graphql", "POST").route is None
+    # The UI's routes of MLflow's FastAPI app stay out too.
+    assert TABLE.match("/ajax-api/3.0/mlflow/mcp-servers", "GET").route is None
+    assert TABLE.match("/ajax-api/3.0/jobs/search", "POST").route is None
+    assert TABLE.match("/ajax-api/3.0/mlflow/assistant/config", "GET").route is None
+    assert TABLE.match("/health").route is None  # the gateway answers it itself
+
+
+MCP = "/api/3.0/mlflow/mcp-servers"
+GEMINI = "/gateway/gemini/v1beta/models/"
+INVOKE, TAGS = "/mlflow/invocations", "/tags"
+MCP_VERSION = MCP + "/<path:name>/versions/<path:version>"
+# Served by MLflow's FastAPI routers, not its Flask app: (path, method, template, writes).
+FASTAPI_CASES = [
+    ("/v1/traces", "POST", "/v1/traces", True),
+    ("/gateway/chat" + INVOKE, "POST", "/gateway/<endpoint_name>" + INVOKE, True),
+    ("/gateway/mlflow/v1/models", "GET", "/gateway/mlflow/v1/models", False),
+    (GEMINI + "chat:generateContent", "POST", GEMINI + "<endpoint_name>:generateContent", True),
+    ("/gateway/proxy/chat/v1/deep", "POST", "/gateway/proxy/<endpoint_name>/<path:path>", True),
+    (MCP, "GET", MCP, False),
+    (MCP, "POST", MCP, True),
+    (MCP + "/org/tool/versions/2" + TAGS, "POST", MCP_VERSION + TAGS, True),
+    (MCP + "/org/tool", "DELETE", MCP + "/<path:name>", True),
+]
 
 
 @pytest.mark.parametrize(
@@ -66,12 +89,23 @@ def test_table_is_only_the_client_api():
             True,
         ),
         ("/api/3.0/mlflow/server-info", "GET", "/api/3.0/mlflow/server-info", False),
+        *FASTAPI_CASES,
     ],
 )
 def test_match_and_write_split(path, method, template, writes):
     match = TABLE.match(path, method)
     assert match.route is not None and match.route.template == template
     assert match.route.is_write(method) is writes
+
+
+def test_every_read_only_post_is_a_post_route_of_the_table():
+    posts = {r.template for r in TABLE.routes if "POST" in r.methods}
+    assert posts >= routes.READ_ONLY_POSTS
+
+
+def test_routes_of_the_fastapi_app_are_in_flask_syntax():
+    assert routes._flask_syntax("/a/{name:path}/x/{id}") == "/a/<path:name>/x/<id>"
+    assert not [r.template for r in TABLE.routes if "{" in r.template]
 
 
 def test_wrong_method_reports_the_allowed_ones():

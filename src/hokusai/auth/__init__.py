@@ -24,6 +24,10 @@ from hokusai.config import resolve_api_key
 API_KEY_HEADER = "X-API-Key"
 """The header the SDK and its MLflow plugin send the key in."""
 
+CLIENT_PRODUCT = "hokusai-ml-platform"
+"""What the MLflow plugin adds to every request's ``User-Agent`` (``<product>/<version>``),
+so the gateway can tell the SDK from the plain ``mlflow`` client."""
+
 _active_key: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "hokusai_api_key", default=None
 )
@@ -66,7 +70,7 @@ def current_api_key() -> str | None:
     return setting.value if setting else None
 
 
-__all__ = ["API_KEY_HEADER", "current_api_key", "using_api_key"]
+__all__ = ["API_KEY_HEADER", "CLIENT_PRODUCT", "current_api_key", "using_api_key"]
 
 # Names of old guides: each says what to use instead (see hokusai._legacy).
 __getattr__ = module_getattr(__name__)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from hokusai.config import LOCAL_TRACKING_URI
+
 
 @click.command()
 @click.option(
@@ -14,9 +16,7 @@ import click
     hide_input=True,
     help="The key to save (prompted for, hidden, when omitted).",
 )
-@click.option(
-    "--tracking-uri", help="The registry's MLflow URL, e.g. http://127.0.0.1:5000/api/mlflow."
-)
+@click.option("--tracking-uri", help=f"The registry's MLflow URL, e.g. {LOCAL_TRACKING_URI}.")
 @click.option(
     "--config",
     "config_file",

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
+from hokusai.gateway import hints
 from hokusai.gateway.headers import API_KEY_HEADER, CREDENTIAL_HEADERS, Headers, query_keys
 from hokusai.gateway.keys import ApiKey, KeyStore
 
@@ -32,14 +32,7 @@ SCHEMES = ("bearer", "apikey")
 _SCHEME_NAME = re.compile(r"[A-Za-z][A-Za-z-]{0,19}")
 _KEY_HEADER = API_KEY_HEADER.lower().encode()
 
-MISSING = (
-    f"API key required: send it as '{API_KEY_HEADER}: <key>' or 'Authorization: Bearer <key>'. "
-    "With the SDK or the mlflow client, set HOKUSAI_API_KEY (create a key with "
-    "`hokusai keys create`)."
-)
-UNKNOWN = (
-    "API key not recognised: check HOKUSAI_API_KEY, or create a key with `hokusai keys create`."
-)
+MISSING = hints.MISSING["other"]
 REVOKED = "API key {id} has been revoked: create a new one with `hokusai keys create`."
 EXPIRED = "API key {id} expired at {when}: create a new one with `hokusai keys create`."
 CONFLICT = (
@@ -83,12 +76,16 @@ class CredentialError(Exception):
         self.reason = reason
 
 
-@dataclass(frozen=True)
-class Credential:
-    """A key found in a request and where it was found."""
+class Credential(NamedTuple):  # a tuple: built on every request, cheaper than a dataclass
+    """A key found in a request and where it was found.
+
+    ``found_in`` lists every (source, Authorization scheme) that carried this same key
+    (one, unless the client sent it twice, e.g. ``X-API-Key`` and ``Bearer``).
+    """
 
     secret: str
     source: str  # "Authorization", API_KEY_HEADER or "api_key"
+    found_in: tuple[tuple[str, str], ...] = ()
 
 
 def _malformed(where: str) -> CredentialError:
@@ -108,7 +105,7 @@ def _checked(secret: str, where: str) -> str:
     return secret
 
 
-def _from_header(name: bytes, raw: bytes) -> str:
+def _from_header(name: bytes, raw: bytes) -> Credential:
     where = CREDENTIAL_HEADERS[name]
     if len(raw) > MAX_KEY_LENGTH + 16:
         raise _malformed(where)
@@ -117,7 +114,7 @@ def _from_header(name: bytes, raw: bytes) -> str:
     except UnicodeDecodeError:
         raise _malformed(where) from None
     if name == _KEY_HEADER:
-        return _checked(value, where)
+        return Credential(_checked(value, where), where, ((where, ""),))
     scheme, _, token = value.partition(" ")
     if scheme.lower() not in SCHEMES:
         if not scheme:
@@ -127,7 +124,8 @@ def _from_header(name: bytes, raw: bytes) -> str:
         if not _SCHEME_NAME.fullmatch(scheme):
             raise CredentialError("UNAUTHENTICATED", NO_SCHEME, "scheme")
         raise CredentialError("UNAUTHENTICATED", BAD_SCHEME.format(scheme=scheme), "scheme")
-    return _checked(token.strip(), f"Authorization: {scheme}")
+    secret = _checked(token.strip(), f"Authorization: {scheme}")
+    return Credential(secret, where, ((where, scheme),))
 
 
 def find_credentials(headers: Headers, query: str, allow_query: bool) -> Credential | None:
@@ -140,14 +138,11 @@ def find_credentials(headers: Headers, query: str, allow_query: bool) -> Credent
     if in_query and not allow_query:
         raise CredentialError("UNAUTHENTICATED", QUERY_DISABLED, "query_disabled")
     if len(in_headers) == 1 and not in_query:  # the usual case: nothing to compare
-        name = in_headers[0][0].lower()
-        return Credential(_from_header(name, in_headers[0][1]), CREDENTIAL_HEADERS[name])
-    found = [
-        Credential(_from_header(name.lower(), raw), CREDENTIAL_HEADERS[name.lower()])
-        for name, raw in in_headers
-    ]
+        return _from_header(in_headers[0][0].lower(), in_headers[0][1])
+    found = [_from_header(name.lower(), raw) for name, raw in in_headers]
     found.extend(
-        Credential(_checked(v, "the api_key query parameter"), "api_key") for v in in_query
+        Credential(_checked(v, "the api_key query parameter"), "api_key", (("api_key", ""),))
+        for v in in_query
     )
     if not found:
         return None
@@ -165,15 +160,21 @@ def find_credentials(headers: Headers, query: str, allow_query: bool) -> Credent
             CONFLICT.format(count=len({c.secret for c in found}), sources=", ".join(sources)),
             "conflict",
         )
-    return found[0]
+    return Credential(found[0].secret, found[0].source, sum((c.found_in for c in found), ()))
 
 
-def check_key(key: ApiKey | None, credential: Credential | None) -> ApiKey:
-    """``key`` (the store's answer for ``credential``) if it may be used now."""
+def check_key(key: ApiKey | None, credential: Credential | None, headers: Headers = ()) -> ApiKey:
+    """``key`` (the store's answer for ``credential``) if it may be used now.
+
+    The client that sent ``headers`` (`hints.client_of`) decides which setting a
+    refusal names; it is only looked up for a refusal.
+    """
     if credential is None:
-        raise CredentialError("UNAUTHENTICATED", MISSING, "missing")
+        raise missing(hints.client_of(headers))
     if key is None:
-        raise CredentialError("UNAUTHENTICATED", UNKNOWN, "unknown")
+        client = hints.client_of(headers)
+        names = [hints.named(source, scheme, client) for source, scheme in credential.found_in]
+        raise CredentialError("UNAUTHENTICATED", hints.unknown_key(names), "unknown")
     if key.is_revoked:
         raise CredentialError("UNAUTHENTICATED", REVOKED.format(id=key.id), "revoked")
     if key.is_expired():
@@ -198,9 +199,10 @@ def authorize(key: ApiKey, scope: str, method: str, path: str) -> None:
         )
 
 
-def missing() -> CredentialError:
-    """No authenticator found a credential in the request."""
-    return CredentialError("UNAUTHENTICATED", MISSING, "missing")
+def missing(client: hints.Client = "other") -> CredentialError:
+    """No authenticator found a credential in a request from ``client``
+    (`hints.client_of`): the message names the setting that client reads."""
+    return CredentialError("UNAUTHENTICATED", hints.MISSING[client], "missing")
 
 
 class Authenticator(Protocol):
@@ -232,4 +234,4 @@ class ApiKeyCredentials:
             found = self.store.verify(credential.secret)
         else:
             found = await asyncio.to_thread(self.store.verify, credential.secret)
-        return check_key(found, credential)
+        return check_key(found, credential, headers)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
+from hokusai.gateway.routes import API_ROOTS
+
 # Longest first: "/api/mlflow" must win over a bare "/api/2.0/…".
 MOUNT_PREFIXES = ("/api/mlflow", "/mlflow", "")
 
@@ -23,9 +25,13 @@ class UnsafePath(ValueError):
 
 
 def split_mount(path: str) -> tuple[str, str] | None:
-    """``/api/mlflow/api/2.0/mlflow/x`` → (``/api/mlflow``, ``/api/2.0/mlflow/x``)."""
+    """``/api/mlflow/api/2.0/mlflow/x`` → (``/api/mlflow``, ``/api/2.0/mlflow/x``).
+
+    The rest must start with one of MLflow's API roots (``/api/``, ``/v1/``,
+    ``/gateway/``); ``None`` otherwise.
+    """
     for prefix in MOUNT_PREFIXES:
-        if path.startswith(prefix + "/api/"):
+        if path.startswith(prefix) and path.startswith(API_ROOTS, len(prefix)):
             return prefix, path[len(prefix) :]
     return None
 

@@ -7,8 +7,8 @@ nothing itself; the rules core (`core`) is its only caller, in
 both ways of running the gateway.
 
 The checks, in order: header size; a mount prefix (``/api/mlflow``, ``/mlflow`` or
-none) followed by ``/api/``; no traversal tricks in the raw path
-(`paths`); an MLflow API route for this method
+none) followed by one of MLflow's API roots (``/api/``, ``/v1/``, ``/gateway/``); no
+traversal tricks in the raw path (`paths`); an MLflow API route for this method
 (`routes`); a credential, found by the first of the
 authenticators that recognises one (`credentials`), standing for
 a key that is known, not revoked or expired, with the scope the route needs. Finding
@@ -23,13 +23,14 @@ from dataclasses import dataclass
 
 import sqlalchemy.exc
 
+from hokusai.gateway import hints
 from hokusai.gateway.credentials import Authenticator, CredentialError, authorize, missing
 from hokusai.gateway.headers import strip_query_key
 from hokusai.gateway.keys import ApiKey
 from hokusai.gateway.metrics import UNMATCHED
 from hokusai.gateway.paths import UnsafePath, check_raw_path, split_mount
 from hokusai.gateway.responses import Refusal, refusal
-from hokusai.gateway.routes import RouteTable
+from hokusai.gateway.routes import RouteTable, installed_version
 from hokusai.gateway.types import Scope
 
 MAX_HEADER_BYTES = 64 * 1024
@@ -37,10 +38,6 @@ HEADERS_TOO_LARGE = "Request headers too large ({size} bytes; the limit is {limi
 KEY_STORE_DOWN = (
     "The registry's API-key store is not available right now (locked or unreachable); "
     "retry shortly or ask the registry operator to check it."
-)
-NOT_FOUND = (
-    "No MLflow API route at {method} {path}. Point the client at the registry's tracking "
-    "URI, e.g. http://127.0.0.1:5000/api/mlflow (MLflow adds /api/2.0/mlflow/… itself)."
 )
 WRONG_METHOD = "MLflow's route {path} does not accept {method}; it accepts {allowed}."
 UNSAFE = "Refused path {path!r}: {reason}. Send the path as MLflow's client does."
@@ -71,6 +68,7 @@ class Rules:
     def __init__(self, routes: RouteTable, authenticators: Sequence[Authenticator]) -> None:
         self.routes = routes
         self.authenticators = tuple(authenticators)
+        self.mlflow_version = installed_version()
 
     async def decide(self, scope: Scope, query: str) -> Decision | Refusal:
         """Let the request through or refuse it (see the module doc for the checks).
@@ -86,7 +84,7 @@ class Rules:
             return refusal("INVALID_PARAMETER_VALUE", message, status=431, route=UNMATCHED)
         mount = split_mount(path)
         if mount is None or not raw_path.startswith(mount[0]):
-            return _not_found(method, path)
+            return self._not_found(scope, None)
         try:
             check_raw_path(raw_path)
         except UnsafePath as exc:
@@ -102,7 +100,7 @@ class Rules:
                 return refusal(
                     "ENDPOINT_NOT_FOUND", message, status=405, route=UNMATCHED, headers=allow
                 )
-            return _not_found(method, path)
+            return self._not_found(scope, mount[0])
         route = match.route.template
         try:
             for authenticator in self.authenticators:  # the first that finds a credential
@@ -110,7 +108,7 @@ class Rules:
                 if key is not None:
                     break
             else:
-                raise missing()
+                raise missing(hints.client_of(headers))
             authorize(key, "write" if match.route.is_write(method) else "read", method, api_path)
         except CredentialError as exc:
             return refusal(exc.error_code, exc.message, route=route, reason=exc.reason)
@@ -122,7 +120,8 @@ class Rules:
             route, prefix, api_path, raw_path[len(prefix) :], strip_query_key(query), key
         )
 
-
-def _not_found(method: str, path: str) -> Refusal:
-    message = NOT_FOUND.format(method=method, path=path)
-    return refusal("ENDPOINT_NOT_FOUND", message, route=UNMATCHED)
+    def _not_found(self, scope: Scope, mount: str | None) -> Refusal:
+        """No route: the message says whether the tracking URI or the call is wrong."""
+        family = mount is not None and self.routes.knows_family(scope["path"][len(mount) :])
+        message = hints.not_found(scope, mount, family, self.mlflow_version)
+        return refusal("ENDPOINT_NOT_FOUND", message, route=UNMATCHED)

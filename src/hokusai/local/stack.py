@@ -10,11 +10,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from hokusai.config import LOCAL_HOST, LOCAL_PORT
 from hokusai.local.mlflow_server import MlflowServer, answers
 
-# Where `hokusai local up` serves by default: the one definition pages and tests check.
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 5000
+# Where `hokusai local up` serves by default (defined in hokusai.config, which the
+# SDK's messages read too).
+DEFAULT_HOST = LOCAL_HOST
+DEFAULT_PORT = LOCAL_PORT
 
 
 class _InFolder:
