@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Sequence
 from typing import NamedTuple, Protocol
 
 from hokusai.gateway import hints
@@ -163,7 +164,9 @@ def find_credentials(headers: Headers, query: str, allow_query: bool) -> Credent
     return Credential(found[0].secret, found[0].source, sum((c.found_in for c in found), ()))
 
 
-def check_key(key: ApiKey | None, credential: Credential | None, headers: Headers = ()) -> ApiKey:
+def check_key(
+    key: ApiKey | None, credential: Credential | None, headers: Sequence[tuple[bytes, bytes]] = ()
+) -> ApiKey:
     """``key`` (the store's answer for ``credential``) if it may be used now.
 
     The client that sent ``headers`` (`hints.client_of`) decides which setting a

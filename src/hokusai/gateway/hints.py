@@ -22,6 +22,7 @@ Examples:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Literal
 
 from hokusai.auth import API_KEY_HEADER, CLIENT_PRODUCT
@@ -61,7 +62,7 @@ UNKNOWN_ROUTE = (
 )
 
 
-def client_of(headers: list[tuple[bytes, bytes]]) -> Client:
+def client_of(headers: Sequence[tuple[bytes, bytes]]) -> Client:
     """Which client sent the request, by its ``User-Agent``."""
     for name, value in headers:
         if name.lower() == b"user-agent":
