@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -161,6 +162,7 @@ class _Session:
     def __init__(self) -> None:
         self._tmp: tempfile.TemporaryDirectory | None = None
         self._tree: Path | None = None
+        self._wheel: Path | None = None
         self._builds: dict[Recipe, Future] = {}
         self._builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="venvs")
         self.built: list[tuple[Recipe, float, str]] = []
@@ -201,6 +203,21 @@ class _Session:
                 shutil.copy2(ROOT / name, tree / name)
         self._tree = tree
         return self._tree
+
+    def wheel(self, venv: Venv) -> Path:
+        """The package's wheel, built once from the tree by ``venv``'s pip (for venvs
+        built at another commit of the same sources: `tests.docs.venv_cache`)."""
+        with self._lock:
+            if self._wheel is None:
+                folder = self.tmp / "wheel"
+                build = venv.run(
+                    f"python -m pip wheel --no-deps --wheel-dir {shlex.quote(str(folder))} .",
+                    cwd=self.tree(),
+                )
+                if build.returncode:
+                    raise failure("building the package's wheel", build)
+                [self._wheel] = folder.glob("*.whl")
+            return self._wheel
 
     def prefetch(self, *recipes: Recipe) -> None:
         """Start building these venvs in the background (in order, each once)."""
@@ -243,8 +260,12 @@ class _Session:
                 steps.append(Step(command, result.returncode, result.stdout, result.stderr))
             return steps
 
+        def reinstall(path: Path) -> list[Step]:
+            wheel = shlex.quote(str(self.wheel(Venv(path))))
+            return run(path, [f"python -m pip install --no-deps {wheel}"])
+
         try:
-            path, how, output = venv_for(recipe.commands, recipe.python, make, run)
+            path, how, output = venv_for(recipe.commands, recipe.python, make, run, reinstall)
             return Venv(path, recipe, output)
         finally:
             self.built.append((recipe, time.perf_counter() - started, how))

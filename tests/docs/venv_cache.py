@@ -10,14 +10,17 @@ it was built:
 * the package as ``python -m pip install .`` builds it: ``pyproject.toml``,
   ``uv.lock``, ``README.md``, ``LICENSE`` and ``src/``, as the clone has them;
 * the venv itself: the distributions installed in it (a venv that something else
-  changed is rebuilt).
+  changed is rebuilt);
+* the day: a venv older than :data:`MAX_AGE` is rebuilt, as pip would now pick newer
+  releases of the dependencies for a reader.
 
-The package's version comes from git: after a new commit with the same sources, the
-recipe's commands are run again in the venv, as a reader runs them again, and pip
-reinstalls the package at its new version. Each entry keeps ``record.json``: the key,
-and every run of the commands that made it, each command with its exit status and
-what it printed. A page's ``output`` block under an install block is compared with the
-recorded output of the block's own command.
+The package's version comes from git: after a new commit with the same sources (so
+the same requirements), only the package is reinstalled, at its new version, from a
+wheel of the clone built once per session (``pip install --no-deps``). Each entry
+keeps ``record.json``: the key, the run of the commands that made it (each command
+with its exit status and what it printed), and each reinstall after it. A page's
+``output`` block under an install block is compared with the recorded output of the
+block's own command.
 
 ``HOKUSAI_REBUILD_VENVS=1`` rebuilds every venv a session uses (so does deleting the
 folder).
@@ -41,6 +44,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".nox" / "install-venvs"
 PACKAGE_FILES = ("pyproject.toml", "uv.lock", "README.md", "LICENSE", "src")
 REBUILD = "HOKUSAI_REBUILD_VENVS"
+MAX_AGE = datetime.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,7 @@ def version_source() -> str:
     the commit, and (with uncommitted edits to tracked files) the date."""
     described = _git("describe", "--tags", "--long", "--always", "--dirty").strip()
     if described.endswith("-dirty"):
-        described += datetime.datetime.now(datetime.UTC).strftime(" %Y%m%d")
+        described += _now().strftime(" %Y%m%d")
     return described
 
 
@@ -128,14 +132,16 @@ class Entry:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
     def record(self) -> dict | None:
-        """The record, if the entry is complete and its venv is still as it left it."""
+        """The record, if the entry is complete, young enough, and its venv is still as
+        it left it."""
         try:
             record = json.loads(self.record_file.read_text())
-        except (OSError, ValueError):
+            built = datetime.datetime.fromisoformat(record["runs"][0]["at"])
+        except (OSError, ValueError, KeyError, IndexError):
             return None
         if record.get("key") != self.key or record.get("installed") != installed(self.venv):
             return None
-        return record
+        return record if _now() - built < MAX_AGE else None
 
     def write(self, record: dict) -> None:
         record["installed"] = installed(self.venv)
@@ -146,12 +152,16 @@ Runner = Callable[[Path, list[str]], list[Step]]
 
 
 def venv_for(
-    commands: list[str], python: str, make: Callable[[Path], None], run: Runner
+    commands: list[str],
+    python: str,
+    make: Callable[[Path], None],
+    run: Runner,
+    reinstall: Callable[[Path], list[Step]],
 ) -> tuple[Path, str, str]:
-    """The venv ``commands`` make with ``python``: reused, run again (a new commit),
-    or built (``make`` creates the venv, ``run`` runs the commands in it and raises if
-    one fails). Returns the venv, how it was obtained, and what its last command
-    printed when it last ran."""
+    """The venv ``commands`` make with ``python``: reused, with the package reinstalled
+    (``reinstall``: a new commit), or built (``make`` creates the venv, ``run`` runs
+    the commands in it; both raise if something fails). Returns the venv, how it was
+    obtained, and what its last command printed when the venv was built."""
     package = package_digest()
     key = {"commands": commands, "interpreter": interpreter_identity(python),
            "package": package}  # fmt: skip
@@ -162,10 +172,10 @@ def venv_for(
         if record is not None and record["runs"][-1]["version_source"] == version:
             how = "reused"
         elif record is not None:
-            entry.record_file.unlink()  # incomplete until the commands ran again
-            record["runs"].append(_run(version, run(entry.venv, commands)))
+            entry.record_file.unlink()  # incomplete until the package is reinstalled
+            record["runs"].append(_run(version, reinstall(entry.venv)))
             entry.write(record)
-            how = "run again for a new commit"
+            how = "package reinstalled"
         else:
             shutil.rmtree(entry.path, ignore_errors=True)
             entry.path.mkdir(parents=True)
@@ -174,15 +184,19 @@ def venv_for(
             entry.write(record)
             _prune(package)
             how = "built"
-    return entry.venv, how, record["runs"][-1]["steps"][-1]["stdout"]
+    return entry.venv, how, record["runs"][0]["steps"][-1]["stdout"]
 
 
 def _run(version: str, steps: list[Step]) -> dict:
     return {
         "version_source": version,
-        "at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "at": _now().isoformat(timespec="seconds"),
         "steps": [asdict(step) for step in steps],
     }
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
 
 
 def _prune(package: str) -> None:
