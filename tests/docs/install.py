@@ -284,7 +284,7 @@ class _Session:
             if recipe.python == sys.executable:
                 python = f"python{sys.version_info.major}.{sys.version_info.minor}"
             lines.append(
-                f"  {seconds:5.0f} s  {how:8}  {python}: {recipe.command.strip()}{first}{then}"
+                f"  {seconds:5.0f} s  {how:19}  {python}: {recipe.command.strip()}{first}{then}"
             )
         return "\n".join(lines)
 
