@@ -262,7 +262,7 @@ class _Session:
 
         def reinstall(path: Path) -> list[Step]:
             wheel = shlex.quote(str(self.wheel(Venv(path))))
-            return run(path, [f"python -m pip install --no-deps {wheel}"])
+            return run(path, [f"python -m pip install --no-deps --force-reinstall {wheel}"])
 
         try:
             path, how, output = venv_for(recipe.commands, recipe.python, make, run, reinstall)

@@ -15,8 +15,9 @@ it was built:
   releases of the dependencies for a reader.
 
 The package's version comes from git: after a new commit with the same sources (so
-the same requirements), only the package is reinstalled, at its new version, from a
-wheel of the clone built once per session (``pip install --no-deps``). Each entry
+the same requirements), only the package is reinstalled (in the venvs that have it),
+at its new version, from a wheel of the clone built once per session
+(``pip install --no-deps --force-reinstall``). Each entry
 keeps ``record.json``: the key, the run of the commands that made it (each command
 with its exit status and what it printed), and each reinstall after it. A page's
 ``output`` block under an install block is compared with the recorded output of the
@@ -42,6 +43,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".nox" / "install-venvs"
+DIST_INFO = "hokusai_ml_platform-"  # the package's *.dist-info folder, version aside
 PACKAGE_FILES = ("pyproject.toml", "uv.lock", "README.md", "LICENSE", "src")
 REBUILD = "HOKUSAI_REBUILD_VENVS"
 MAX_AGE = datetime.timedelta(days=1)
@@ -172,10 +174,11 @@ def venv_for(
         if record is not None and record["runs"][-1]["version_source"] == version:
             how = "reused"
         elif record is not None:
+            has_package = any(name.startswith(DIST_INFO) for name in record["installed"])
             entry.record_file.unlink()  # incomplete until the package is reinstalled
-            record["runs"].append(_run(version, reinstall(entry.venv)))
+            record["runs"].append(_run(version, reinstall(entry.venv) if has_package else []))
             entry.write(record)
-            how = "package reinstalled"
+            how = "package reinstalled" if has_package else "reused"
         else:
             shutil.rmtree(entry.path, ignore_errors=True)
             entry.path.mkdir(parents=True)

@@ -54,16 +54,21 @@ def test_a_venv_is_reused_only_while_nothing_that_made_it_changed(cache, monkeyp
     assert [step["command"] for step in record_of(other)["runs"][0]["steps"]] == chain.commands
     assert made(CHECK)[1] == "reused"
 
-    # A new commit (the package's version comes from git): the package is reinstalled.
+    # A new commit (the package's version comes from git): the package is reinstalled
+    # where the commands installed it.
+    package = Recipe("python -m pip install --no-deps .")
+    made(package)
     monkeypatch.setattr(venv_cache, "version_source", lambda: "v9.9.9-1-gdeadbee")
-    again, how = made(CHECK)
+    again, how = made(package)
     assert how == "package reinstalled"
     [built, reinstalled] = record_of(again)["runs"]
     assert reinstalled["version_source"] == "v9.9.9-1-gdeadbee"
     [step] = reinstalled["steps"]
-    assert step["command"].startswith("python -m pip install --no-deps ")
+    assert step["command"].startswith("python -m pip install --no-deps --force-reinstall ")
     assert "Successfully installed hokusai-ml-platform" in step["stdout"]
     assert again.output == built["steps"][-1]["stdout"]  # the block's own command's
+    again, how = made(CHECK)
+    assert how == "reused" and record_of(again)["runs"][-1]["steps"] == []
 
     # A day later, pip would pick newer releases: rebuilt.
     later = venv_cache._now() + venv_cache.MAX_AGE
