@@ -10,7 +10,9 @@ import json
 import pytest
 
 from tests.docs import install, venv_cache
+from tests.docs.evaluators import DocBlockError
 from tests.docs.install import Recipe
+from tests.docs.test_harness import run_page
 
 CHECK = Recipe("python -m pip check")
 
@@ -91,3 +93,10 @@ def test_a_failed_command_leaves_no_entry_to_reuse(cache):
         with pytest.raises(install.InstallFailed, match="no-such-folder"):
             made(broken)
     assert list(cache.glob("*/record.json")) == []
+
+
+def test_a_failing_install_block_fails_at_its_page_line(tmp_path, cache):
+    # A venv that is never kept costs its seconds on every run: here, not in tests/docs/.
+    page = "# Install\n\n```bash\npython -m pip install ./no-such-folder\n```\n"
+    with pytest.raises(DocBlockError, match=r"page\.md:3: 'python -m pip install ./no-such-folder"):
+        run_page(tmp_path, page)
