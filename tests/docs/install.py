@@ -271,7 +271,8 @@ class _Session:
             self.built.append((recipe, time.perf_counter() - started, how))
 
     def summary(self) -> str | None:
-        """One line per venv built this session, with its time (for the terminal summary)."""
+        """One line per venv this session used: how it got it (built, reused…), in what time
+        (for the terminal summary)."""
         if not self.built:
             return None
         total = sum(seconds for _, seconds, _ in self.built)
