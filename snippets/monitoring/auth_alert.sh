@@ -16,7 +16,7 @@ sed -e "s|127.0.0.1:5000|${GATEWAY#http://}|" \
     "$DEPLOY/prometheus.yml" > "$WORK/prometheus.yml"
 sed -e "/alert: HokusaiAuthFailuresHigh/,/for:/s|for: 1m|for: 5s|" \
     "$DEPLOY/hokusai-rules.yml" > "$WORK/hokusai-rules.yml"
-grep -A6 "alert: HokusaiAuthFailuresHigh" "$WORK/hokusai-rules.yml" | grep -q "for: 5s"
+grep -q "for: 5s" "$WORK/hokusai-rules.yml"  # set -e stops here if the rule was not found
 PORT=$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/data" \
     --web.listen-address="127.0.0.1:$PORT" > "$WORK/prometheus.log" 2>&1 &
