@@ -12,19 +12,22 @@ right where it promises it. Two markers, on the line above the block:
 * ``<!-- starting-from: ARGS -->``: the fresh environment first gets
   ``python -m pip install ARGS`` (the reader's existing MLflow 2.x, say);
 * ``<!-- same-venv -->``: no fresh environment: the block runs in the one the page's
-  previous install block made (a fix applied where the problem was shown).
+  previous install block made (a fix applied where the problem was shown). That
+  venv is a recipe of its own (the previous one's commands, then this block's), so
+  the blocks between the two keep theirs as the install block left it.
 
-pip is the reader's pip, with its own cache (``~/.cache/pip``): after the first run on
-a machine, an install costs about what unpacking and byte-compiling the wheels costs.
-Each fresh environment is built once per test session (:data:`VENVS`), in the
-background from the moment its page is collected, while the tests that come before
-the pages run.
+pip is the reader's pip, with its own cache (``~/.cache/pip``). Each environment is
+made once per test session (:data:`VENVS`), in the background from the moment its
+page is collected, while the tests that come before the pages run; and kept across
+sessions in ``.nox/install-venvs/``, reused while nothing that decides its content
+changed (`tests.docs.venv_cache`, which also records the commands that made it).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -32,8 +35,10 @@ import tempfile
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from tests.docs.venv_cache import CACHE, REBUILD, Step, venv_for
 
 ROOT = Path(__file__).resolve().parents[2]
 PIP = re.compile(r"^python -m pip (install|uninstall|check)\b")
@@ -73,6 +78,17 @@ class Recipe:
     command: str
     python: str = sys.executable
     first: str = ""
+    then: tuple[str, ...] = ()  # same-venv blocks after it
+
+    @property
+    def commands(self) -> list[str]:
+        """What is run in the new venv, in order, from the tree's root."""
+        first = [f"python -m pip install {self.first}"] if self.first else []
+        return [*first, self.command, *self.then]
+
+    def followed_by(self, command: str) -> Recipe:
+        """This venv after a ``same-venv`` block's ``command``."""
+        return replace(self, then=(*self.then, command))
 
     @classmethod
     def above(cls, text_before_block: str, command: str, python: str = sys.executable):
@@ -94,9 +110,12 @@ class Recipe:
 
 @dataclass(frozen=True)
 class Venv:
-    """A virtual environment made with plain ``python -m venv``."""
+    """A virtual environment made with plain ``python -m venv``, by ``recipe``; its
+    last command printed ``output`` (when it last ran: see `tests.docs.venv_cache`)."""
 
     path: Path
+    recipe: Recipe | None = field(default=None, compare=False)
+    output: str = field(default="", compare=False)
 
     @property
     def bin(self) -> Path:
@@ -143,9 +162,10 @@ class _Session:
     def __init__(self) -> None:
         self._tmp: tempfile.TemporaryDirectory | None = None
         self._tree: Path | None = None
+        self._wheel: Path | None = None
         self._builds: dict[Recipe, Future] = {}
         self._builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="venvs")
-        self.built: list[tuple[Recipe, float]] = []
+        self.built: list[tuple[Recipe, float, str]] = []
         # The builder thread, the tests and a reader's session (tests/docs/session.py)
         # may ask at once: one clone, and each recipe built once.
         self._lock = threading.RLock()
@@ -184,6 +204,21 @@ class _Session:
         self._tree = tree
         return self._tree
 
+    def wheel(self, venv: Venv) -> Path:
+        """The package's wheel, built once from the tree by ``venv``'s pip (for venvs
+        built at another commit of the same sources: `tests.docs.venv_cache`)."""
+        with self._lock:
+            if self._wheel is None:
+                folder = self.tmp / "wheel"
+                build = venv.run(
+                    f"python -m pip wheel --no-deps --wheel-dir {shlex.quote(str(folder))} .",
+                    cwd=self.tree(),
+                )
+                if build.returncode:
+                    raise failure("building the package's wheel", build)
+                [self._wheel] = folder.glob("*.whl")
+            return self._wheel
+
     def prefetch(self, *recipes: Recipe) -> None:
         """Start building these venvs in the background (in order, each once)."""
         with self._lock:
@@ -206,46 +241,53 @@ class _Session:
                 build.set_exception(error)
         return build.result()
 
-    def run_in(self, venv: Venv, command: str) -> None:
-        """``command`` in an existing venv, from the tree's root (a ``same-venv`` block)."""
-        result = venv.run(command, cwd=self.tree())
-        if result.returncode:
-            raise failure(f"{command.strip()!r} in the venv of the install block above", result)
-
     def _make(self, recipe: Recipe) -> Venv:
-        started = time.perf_counter()
+        started, how = time.perf_counter(), "failed"
+
+        def make(path: Path) -> None:
+            made = subprocess.run(
+                [recipe.python, "-m", "venv", str(path)], capture_output=True, text=True
+            )
+            if made.returncode:
+                raise failure(f"{recipe.python} -m venv", made)
+
+        def run(path: Path, commands: list[str]) -> list[Step]:
+            steps = []
+            for command in commands:
+                result = Venv(path).run(command, cwd=self.tree())
+                if result.returncode:
+                    raise failure(f"{command.strip()!r} in a venv of {recipe.python}", result)
+                steps.append(Step(command, result.returncode, result.stdout, result.stderr))
+            return steps
+
+        def reinstall(path: Path) -> list[Step]:
+            wheel = shlex.quote(str(self.wheel(Venv(path))))
+            return run(path, [f"python -m pip install --no-deps --force-reinstall {wheel}"])
+
         try:
-            return self._build(recipe)
+            path, how, output = venv_for(recipe.commands, recipe.python, make, run, reinstall)
+            return Venv(path, recipe, output)
         finally:
-            self.built.append((recipe, time.perf_counter() - started))
+            self.built.append((recipe, time.perf_counter() - started, how))
 
     def summary(self) -> str | None:
-        """One line per venv built this session, with its time (for the terminal summary)."""
+        """One line per venv this session used: how it got it (built, reused…), in what time
+        (for the terminal summary)."""
         if not self.built:
             return None
-        total = sum(seconds for _, seconds in self.built)
-        lines = [f"{len(self.built)} venvs for install commands, {total:.0f} s in the background:"]
-        for recipe, seconds in self.built:
+        total = sum(seconds for _, seconds, _ in self.built)
+        lines = [f"{len(self.built)} venvs for install commands, {total:.0f} s in the background"
+                 f" (kept in {CACHE.relative_to(ROOT)}; {REBUILD}=1 rebuilds them):"]  # fmt: skip
+        for recipe, seconds, how in self.built:
             first = f" (after {recipe.first})" if recipe.first else ""
+            then = "".join(f" then {command.strip()}" for command in recipe.then)
             python = Path(recipe.python).name
             if recipe.python == sys.executable:
                 python = f"python{sys.version_info.major}.{sys.version_info.minor}"
-            lines.append(f"  {seconds:5.0f} s  {python}: {recipe.command.strip()}{first}")
+            lines.append(
+                f"  {seconds:5.0f} s  {how:19}  {python}: {recipe.command.strip()}{first}{then}"
+            )
         return "\n".join(lines)
-
-    def _build(self, recipe: Recipe) -> Venv:
-        venv = Venv(Path(tempfile.mkdtemp(prefix="venv-", dir=self.tmp)))
-        made = subprocess.run(
-            [recipe.python, "-m", "venv", str(venv.path)], capture_output=True, text=True
-        )
-        if made.returncode:
-            raise failure(f"{recipe.python} -m venv", made)
-        if recipe.first:
-            self.run_in(venv, f"python -m pip install {recipe.first}")
-        result = venv.run(recipe.command, cwd=self.tree())
-        if result.returncode:
-            raise failure(f"{recipe.command.strip()!r} in a fresh venv of {recipe.python}", result)
-        return venv
 
     def cleanup(self) -> None:
         self._builder.shutdown(wait=True, cancel_futures=True)
@@ -261,10 +303,12 @@ def page_recipes(document) -> list[Recipe]:
     from tests.docs.blocks import Kind, classify
     from tests.docs.lexers import fences
 
-    recipes = []
+    recipes: list[Recipe] = []
     for fence in fences(document):
         if classify(fence) is Kind.INSTALL:
             recipe = Recipe.above(document.text[: fence.region.start], fence.source)
+            if recipe is None and recipes:  # same-venv: the previous one, then this block
+                recipe = recipes[-1].followed_by(fence.source)
             if recipe is not None:
                 recipes.append(recipe)
     return recipes
@@ -272,23 +316,24 @@ def page_recipes(document) -> list[Recipe]:
 
 def evaluate_install(example) -> None:
     """Sybil evaluator: the block in a fresh venv (or, after ``same-venv``, in the
-    page's current one); the page's next blocks run in that venv."""
+    page's current one, as its recipe followed by this block); the page's next blocks
+    run in that venv, and an ``output`` block compares what the block printed."""
     __tracebackhide__ = True
-    from tests.docs.evaluators import VENV, DocBlockError, where
+    from tests.docs.evaluators import LAST_OUTPUT, VENV, DocBlockError, where
 
     fence = example.parsed
     recipe = Recipe.above(example.document.text[: fence.region.start], fence.source)
+    if recipe is None:
+        venv = example.namespace.get(VENV)
+        if venv is None:
+            raise DocBlockError(f"{where(example)}: same-venv, but no install block above")
+        recipe = venv.recipe.followed_by(fence.source)
     try:
-        if recipe is None:
-            venv = example.namespace.get(VENV)
-            if venv is None:
-                raise DocBlockError(f"{where(example)}: same-venv, but no install block above")
-            VENVS.run_in(venv, fence.source)
-        else:
-            venv = VENVS.install(recipe)
+        venv = VENVS.install(recipe)
     except InstallFailed as error:
         raise DocBlockError(f"{where(example)}: {error}") from None
     example.namespace[VENV] = venv
+    example.namespace[LAST_OUTPUT] = venv.output
 
 
 def interpreter(version: str) -> str | None:

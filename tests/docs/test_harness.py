@@ -259,9 +259,3 @@ def test_an_install_block_runs_in_a_fresh_venv_and_the_page_goes_on_there(tmp_pa
         ```
         """,
     )
-
-
-def test_a_failing_install_block_fails_at_its_page_line(tmp_path):
-    page = "# Install\n\n```bash\npython -m pip install ./no-such-folder\n```\n"
-    with pytest.raises(DocBlockError, match=r"page\.md:3: 'python -m pip install ./no-such-folder"):
-        run_page(tmp_path, page)
