@@ -71,7 +71,9 @@ def test_scopes_revocation_and_expiry_are_read_on_every_verify(store):
 
 def _counting_reads(store, monkeypatch) -> list:
     reads, real = [], store._sqlite_row
-    monkeypatch.setattr(store, "_sqlite_row", lambda digest: reads.append(digest) or real(digest))
+    monkeypatch.setattr(
+        store, "_sqlite_row", lambda sql, digest: reads.append(digest) or real(sql, digest)
+    )
     return reads
 
 
