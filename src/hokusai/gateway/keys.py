@@ -139,6 +139,11 @@ class KeyStore:
             _metadata.create_all(self.engine)
 
     @property
+    def has_sqlite_file(self) -> bool:
+        """True for a SQLite file: `cached_lookup` then serves lookups."""
+        return self._sqlite_path is not None
+
+    @property
     def is_local(self) -> bool:
         """True for SQLite: a lookup is a quick local read, fine on the event loop."""
         return self.url.startswith("sqlite")
@@ -186,7 +191,7 @@ class KeyStore:
         """Every key, oldest first."""
         with self.engine.connect() as conn:
             rows = conn.execute(api_keys.select().order_by(api_keys.c.created_at)).all()
-        return [_to_key(row) for row in rows]
+        return [from_row(row) for row in rows]
 
     def get(self, key_id: str) -> ApiKey:
         """The key with this id; raises `KeyNotFound`."""
@@ -194,7 +199,7 @@ class KeyStore:
             row = conn.execute(api_keys.select().where(api_keys.c.id == key_id)).first()
         if row is None:
             raise KeyNotFound(key_id)
-        return _to_key(row)
+        return from_row(row)
 
     def revoke(self, key_id: str) -> ApiKey:
         """Mark the key revoked (refused from the next request on); returns it."""
@@ -207,7 +212,7 @@ class KeyStore:
             row = conn.execute(api_keys.select().where(api_keys.c.id == key_id)).first()
         if row is None:
             raise KeyNotFound(key_id)
-        return _to_key(row)
+        return from_row(row)
 
     def verify(self, secret: str) -> ApiKey | None:
         """The stored key for ``secret`` (possibly revoked or expired), or ``None``.
@@ -224,7 +229,7 @@ class KeyStore:
             found = conn.execute(self._by_hash, {"digest": digest}).first()
         if found is None or not hmac.compare_digest(found.key_hash, digest):
             return None
-        return _to_key(found)
+        return from_row(found)
 
     def cached_lookup(
         self,
@@ -330,7 +335,8 @@ def from_sqlite(row: tuple) -> ApiKey:
     )
 
 
-def _to_key(row: sa.Row) -> ApiKey:
+def from_row(row: sa.Row) -> ApiKey:
+    """An `ApiKey` from a SQLAlchemy row with the columns of `api_keys`."""
     return ApiKey(
         id=row.id,
         name=row.name,
