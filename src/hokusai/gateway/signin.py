@@ -215,10 +215,12 @@ class SignIn:
         """The sign-in page, returning to ``next_url``; with ``error``'s message, status
         and reason when a credential was refused."""
         token, cookies = self._csrf(scope, mount)
+        # A first visit is no error to show; an expired or revoked session is.
+        shown = error.message if error is not None and error.reason != "missing" else None
         body = (
             "<p>Paste an API key to browse this registry's MLflow UI. The key stays on the "
             "server; the browser keeps only a session cookie.</p>"
-            + _notice(error.message if error else None, "error")
+            + _notice(shown, "error")
             + _notice(notice, "note")
             + f'<form method="post" action="{escape(mount)}{SIGNIN}">'
             '<label for="api_key">API key</label>'

@@ -8,9 +8,9 @@ MLflow's UI is a single page (``<mount>/``, the run links MLflow prints are
   MLflow registers every API route under ``/ajax-api/`` as well as under ``/api/``
   (``mlflow.server.handlers._get_paths``), so these map onto the API route table
   (`routes`): same templates, same read/write split;
-- a few routes only the UI uses (`UI_ROUTES`, from ``mlflow/server/__init__.py`` of
-  the MLflow the table was written for; ``tests/unit/test_gateway_ui.py`` holds it to
-  the installed MLflow's Flask routes).
+- a few routes only the UI uses (`UI_ROUTES`, from ``mlflow/server/__init__.py`` and
+  the FastAPI job router of the MLflow the table was written for;
+  ``tests/integration/test_ui_routes.py`` holds it to the installed MLflow's routes).
 
 Every mount prefix of `paths.MOUNT_PREFIXES` serves the UI (``/api/mlflow/``,
 ``/mlflow/`` and ``/``), as it serves the API.
@@ -47,7 +47,16 @@ UI_ROUTES: dict[str, dict[str, bool]] = {
     "/ajax-api/2.0/mlflow/logged-models/<model_id>/artifacts/files": {"GET": False},
     # The UI's own usage telemetry: it changes nothing in the registry.
     "/ajax-api/3.0/mlflow/ui-telemetry": {"GET": False, "POST": False},
+    # Background jobs (FastAPI, mlflow/server/job_api.py): only registered job names run.
+    "/ajax-api/3.0/jobs/": {"POST": True},
+    "/ajax-api/3.0/jobs/search": {"POST": False},
+    "/ajax-api/3.0/jobs/<job_id>": {"GET": False},
+    "/ajax-api/3.0/jobs/cancel/<job_id>": {"PATCH": True},
 }
+# Deliberately not served: MLflow's assistant (``/ajax-api/3.0/mlflow/assistant/…``)
+# runs a coding agent on the server's host and lets only clients on the host's
+# loopback use it; behind the proxy every client would look local. The UI answers its
+# 404 by offering no assistant.
 
 
 @dataclass(frozen=True, slots=True)
