@@ -47,6 +47,19 @@ UI_ROUTES: dict[str, dict[str, bool]] = {
     "/ajax-api/2.0/mlflow/logged-models/<model_id>/artifacts/files": {"GET": False},
     # The UI's own usage telemetry: it changes nothing in the registry.
     "/ajax-api/3.0/mlflow/ui-telemetry": {"GET": False, "POST": False},
+    # Only under /ajax-api/ in mlflow.server.handlers.get_endpoints(): the AI gateway's
+    # provider discovery, judges, issue detection and evaluation runs, jobs, demo data.
+    "/ajax-api/3.0/mlflow/gateway/supported-providers": {"GET": False},
+    "/ajax-api/3.0/mlflow/gateway/supported-models": {"GET": False},
+    "/ajax-api/3.0/mlflow/gateway/provider-config": {"GET": False},
+    "/ajax-api/3.0/mlflow/gateway/secrets/config": {"GET": False},
+    "/ajax-api/3.0/mlflow/scorer/invoke": {"POST": True},
+    "/ajax-api/3.0/mlflow/issues/invoke": {"POST": True},
+    "/ajax-api/3.0/mlflow/genai/evaluate/invoke": {"POST": True},
+    "/ajax-api/3.0/mlflow/jobs/<job_id>": {"GET": False},
+    "/ajax-api/3.0/mlflow/jobs/cancel/<job_id>": {"PATCH": True},
+    "/ajax-api/3.0/mlflow/demo/generate": {"POST": True},
+    "/ajax-api/3.0/mlflow/demo/delete": {"POST": True},
     # Background jobs (FastAPI, mlflow/server/job_api.py): only registered job names run.
     "/ajax-api/3.0/jobs/": {"POST": True},
     "/ajax-api/3.0/jobs/search": {"POST": False},
