@@ -44,7 +44,7 @@ from hokusai.gateway.sessions import (
 from hokusai.gateway.settings import GatewaySettings
 from hokusai.gateway.signin import SignIn
 from hokusai.gateway.types import ASGIApp, Message, Receive, Scope, Send
-from hokusai.gateway.ui import UiRoutes
+from hokusai.gateway.ui import PAGE, UiRoutes
 
 # Answered by the gateway itself, at the root, without a key.
 OPERATIONS = ("/health", "/ready", "/metrics")
@@ -152,7 +152,7 @@ class Gateway:
         self, scope: Scope, receive: Receive, send: Send, ex: Exchange, mount: str, name: str
     ) -> None:
         """The sign-in and sign-out pages (`signin`), counted and logged as route ``name``."""
-        ex.route = name or mount + "/"
+        ex.route = name or PAGE  # a bare mount: redirected to its page
         try:
             answer = await self.signin.handle(scope, receive, send, mount, name)
         except STORE_ERRORS:
