@@ -582,7 +582,10 @@ def sessions(stack) -> dict[str, str]:
 def session_cases(draw, cookies: dict[str, str]) -> tuple[Case, list[str]]:
     """A browser-like request: a UI path, a method, zero to two session cookies (of any
     kind), an Origin or Referer or none, other cookies around them."""
-    labels = draw(st.lists(st.sampled_from(sorted(cookies)), max_size=2))
+    valid = st.sampled_from(("read", "write"))
+    labels = draw(
+        st.one_of(valid.map(lambda v: [v]), st.lists(st.sampled_from(sorted(cookies)), max_size=2))
+    )
     pairs = [f"hokusai_session={cookies[label]}" for label in labels]
     pairs += draw(st.lists(st.sampled_from(("theme=dark", "hokusai_csrf=x", "a=b")), max_size=2))
     pairs = draw(st.permutations(pairs)) if pairs else []
