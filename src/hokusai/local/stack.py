@@ -58,8 +58,9 @@ class DataDir:
 def exports(host: str, port: int, api_key: str) -> list[str]:
     """The lines ``hokusai local up`` prints, ready to paste into a shell.
 
-    The last one turns off the run links MLflow prints: they point at MLflow's web UI,
-    which the gateway does not serve (it serves MLflow's API only).
+    The last one turns off the run links MLflow prints after every run (they open
+    MLflow's web UI, which the gateway serves behind a sign-in), to keep the output of
+    scripts short.
 
     Examples:
         >>> exports("127.0.0.1", 5000, "hk_test_x")[1]
