@@ -41,7 +41,7 @@ from hokusai.gateway.credentials import (
 )
 from hokusai.gateway.keys import KeyStore
 from hokusai.gateway.paths import MOUNT_PREFIXES
-from hokusai.gateway.responses import Refusal
+from hokusai.gateway.responses import STATUS_FOR_CODE, Refusal
 from hokusai.gateway.sessions import (
     COOKIE,
     TOKEN,
@@ -66,6 +66,13 @@ NO_PROOF = (
     "form token): reload the page and try again."
 )
 SIGNED_OUT = "Signed out. Sign in again to browse the registry."
+FORM_MESSAGES = {
+    "empty": "Paste an API key into the field.",
+    "unknown": (
+        "API key not recognised: check the key you pasted, or create one with "
+        "`hokusai keys create`."
+    ),
+}
 
 _STYLE = (
     "body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f5f6f8;color:#1b1f24}"
@@ -240,7 +247,7 @@ class SignIn:
         return PageRefusal(
             error.error_code,
             error.message,
-            _status(error.error_code),
+            STATUS_FOR_CODE[error.error_code],
             route=route,
             reason=error.reason,
             headers=tuple(cookies),
@@ -269,7 +276,7 @@ class SignIn:
         method = scope["method"]
         if name == "":
             if method not in ("GET", "HEAD"):
-                return _no_method(mount + "/", "GET")
+                return _no_method(mount + "/", "GET", "/")
             query = scope.get("query_string", b"").decode("latin-1")
             await _redirect(send, mount + "/" + ("?" + query if query else ""), 308)
             return ""
@@ -282,7 +289,7 @@ class SignIn:
                 scope, mount, safe_next(mount, query.get("next", [""])[0]), None, notice
             )
         if method != "POST":
-            return _no_method(mount + name, "GET, POST")
+            return _no_method(mount + name, "GET, POST", name)
         form = await _read_form(scope, receive)
         if isinstance(form, CredentialError):
             return self.page(scope, mount, mount + "/", form, route=name)
@@ -298,6 +305,8 @@ class SignIn:
             key = check_key(self.keys.verify(secret), Credential(secret, where))
             authorize(key, "read", "GET", mount + "/")
         except CredentialError as exc:
+            if exc.reason in FORM_MESSAGES:  # what to check is the field, not a variable
+                exc = CredentialError(exc.error_code, FORM_MESSAGES[exc.reason], exc.reason)
             return self.page(scope, mount, next_url, exc)
         token, _expires = self.sessions.create(key)
         path, secure = cookie_path(mount), self._secure(scope)
@@ -328,15 +337,10 @@ class SignIn:
         return ""
 
 
-def _status(code: str) -> int:
-    return {"PERMISSION_DENIED": 403, "INVALID_PARAMETER_VALUE": 400}.get(code, 401)
-
-
-def _no_method(path: str, allowed: str) -> Refusal:
+def _no_method(path: str, allowed: str, route: str) -> Refusal:
     message = f"{path} accepts {allowed} only."
-    return Refusal(
-        "ENDPOINT_NOT_FOUND", message, 405, route=SIGNIN, headers=((b"allow", allowed.encode()),)
-    )
+    allow = ((b"allow", allowed.encode()),)
+    return Refusal("ENDPOINT_NOT_FOUND", message, 405, route=route, headers=allow)
 
 
 async def _redirect(
