@@ -89,8 +89,9 @@ class GatewaySettings(BaseSettings):
     secure_cookies: bool = Field(
         False,
         description="Always mark the UI's cookies Secure. They are anyway when the request "
-        "came over HTTPS as uvicorn reports it (TLS, or X-Forwarded-Proto from a proxy "
-        "uvicorn trusts: --forwarded-allow-ips); set this behind a TLS proxy it does not.",
+        "came over HTTPS as uvicorn reports it: TLS, or X-Forwarded-Proto from a proxy "
+        "uvicorn trusts (127.0.0.1, or the addresses in uvicorn's FORWARDED_ALLOW_IPS "
+        "variable); set this behind a TLS proxy it does not trust.",
     )
     access_log: bool = Field(True, description="Write one JSON access-log line per request.")
     log_level: str = Field("info", description="Log level of `hokusai gateway serve`.")
