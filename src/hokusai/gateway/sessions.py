@@ -162,12 +162,6 @@ class SessionStore:
                 ui_sessions.delete().where(ui_sessions.c.token_hash == token_digest(token))
             )
 
-    def count(self, key_id: str) -> int:
-        """How many sessions ``key_id`` has (ended ones included until they are purged)."""
-        with self.keys.engine.connect() as conn:
-            query = sa.select(sa.func.count()).where(ui_sessions.c.key_id == key_id)
-            return conn.execute(query).scalar_one()
-
 
 def cookie_values(headers: Headers, name: bytes = _COOKIE_BYTES) -> list[str]:
     """Every value of cookie ``name`` in the request's ``Cookie`` headers."""
