@@ -176,8 +176,11 @@ def cookie_values(headers: Headers, name: bytes = _COOKIE_BYTES) -> list[str]:
 
 
 def has_cookie(headers: Headers) -> bool:
-    """True when the request has a ``Cookie`` header."""
-    return any(name == b"cookie" or name.lower() == b"cookie" for name, _ in headers)
+    """True when the request has a ``Cookie`` header (ASGI servers lowercase the names)."""
+    for name, _ in headers:  # a plain loop: this runs on every forwarded request
+        if name == b"cookie":
+            return True
+    return False
 
 
 def without_session(headers: Headers, drop_origin: bool) -> Headers:

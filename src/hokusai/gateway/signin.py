@@ -189,6 +189,8 @@ class SignIn:
         """(mount, ``/signin`` or ``/signout`` or ``""``) for this gateway's own UI paths."""
         if path in _BARE_MOUNTS:
             return path, ""
+        if not path.endswith((SIGNIN, SIGNOUT)):  # every other request: one check
+            return None
         for name in (SIGNIN, SIGNOUT):
             if path.endswith(name):
                 mount = path[: -len(name)]
