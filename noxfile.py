@@ -96,10 +96,19 @@ def pytest(session: nox.Session, *args: str) -> None:
         session.error("pytest collected no tests: the selection or the test layout is broken")
 
 
+def static_checks(session: nox.Session) -> None:
+    """ruff (lint and format) over the code, the tests and the snippets; mypy over src/."""
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy")  # files and options: [tool.mypy] in pyproject.toml
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Unit, integration and documentation tests, one local registry for all of them."""
-    install(session, "test", "docs", "release")
+    """The static checks, then unit, integration and documentation tests, one local
+    registry for all of them."""
+    install(session, "test", "docs", "release", "lint")
+    static_checks(session)
     ensure_chromium(session)
     ensure_prometheus(session)
     pytest(session, "tests", "docs", "src/hokusai", "--doctest-modules")
@@ -188,9 +197,9 @@ def lock(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff over the code, the tests and the snippets; actionlint over the workflows."""
-    sync(session, "--only-group=lint")
-    session.run("ruff", "check", ".")
+    """ruff and mypy (`static_checks`); actionlint over the workflows."""
+    install(session, "lint")  # with the server extra: mypy reads its libraries' types
+    static_checks(session)
     session.run("actionlint")  # .github/workflows/; shellcheck (also installed) checks run: steps
 
 

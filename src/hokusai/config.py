@@ -62,10 +62,11 @@ API_ENDPOINT = EnvironmentVariable(
     "plus `/mlflow`.",
     "https://registry.hokus.ai/api",
 )
+DEFAULT_CONFIG_FILE = "~/.hokusai/config.toml"
 CONFIG_FILE = EnvironmentVariable(
     "HOKUSAI_CONFIG",
     "Path of the config file written by `hokusai login`.",
-    "~/.hokusai/config.toml",
+    DEFAULT_CONFIG_FILE,
 )
 SDK_ENVIRONMENT_VARIABLES = (API_KEY, TRACKING_URI, API_ENDPOINT, CONFIG_FILE)
 
@@ -94,7 +95,7 @@ def config_path(environ: Mapping[str, str] | None = None) -> Path:
         PosixPath('/etc/hokusai.toml')
     """
     environ = os.environ if environ is None else environ
-    return Path(environ.get(CONFIG_FILE.name) or CONFIG_FILE.default).expanduser()
+    return Path(environ.get(CONFIG_FILE.name) or DEFAULT_CONFIG_FILE).expanduser()
 
 
 def read_config_file(path: Path) -> dict[str, str]:

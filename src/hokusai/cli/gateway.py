@@ -105,7 +105,7 @@ def serve(**flags: Any) -> None:
     os.environ.update(settings.to_env())
     if settings.workers > 1 and not os.environ.get(MULTIPROC_ENV):
         os.environ[MULTIPROC_ENV] = tempfile.mkdtemp(prefix="hokusai-gateway-metrics-")
-    options = {
+    options: dict[str, Any] = {  # uvicorn.run() and uvicorn.Config() take the same
         "factory": True,
         "host": settings.host,
         "port": settings.port,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from typing import Protocol
+from typing import Protocol, cast
 
 import httptools
 
@@ -39,7 +39,7 @@ class Connection(asyncio.Protocol):
     def __init__(self, owner: Owner, loop: asyncio.AbstractEventLoop) -> None:
         self.owner = owner
         self.loop = loop
-        self.transport: asyncio.Transport | None = None
+        self._transport: asyncio.Transport | None = None
         self.parser = httptools.HttpResponseParser(self)
         self.closed = False
         self.counted = True  # counts against the pool's limit until discarded
@@ -67,9 +67,22 @@ class Connection(asyncio.Protocol):
         self.reading_paused = False
         self.read_since: float | None = None  # MLflow owes bytes since then (None: not timed)
 
+    @property
+    def connected(self) -> bool:
+        """True once the socket is open (`connection_made` has run)."""
+        return self._transport is not None
+
+    @property
+    def transport(self) -> asyncio.Transport:
+        """The socket's transport; the pool uses a connection only once it is connected."""
+        if self._transport is None:
+            raise ConnectionError("the connection to MLflow is not open yet")
+        return self._transport
+
     # -- asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
+        # create_connection() hands a protocol a stream transport (TCP or TLS).
+        self._transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
         if not self.busy:  # nothing asked: a broken or confused server
@@ -178,8 +191,8 @@ class Connection(asyncio.Protocol):
         if self.exc is None and not self.complete:
             self.exc = exc
         self.keep_alive = False
-        if self.transport is not None:
-            self.transport.abort()
+        if self._transport is not None:
+            self._transport.abort()
         self.wake()
 
     def _until_eof(self) -> bool:

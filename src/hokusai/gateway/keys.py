@@ -81,11 +81,13 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(value: datetime | None) -> datetime | None:
+def _utc(value: datetime) -> datetime:
     # SQLite hands back naive datetimes; everything we store is UTC.
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return None if value is None else _utc(value)
 
 
 def hash_key(secret: str) -> str:
@@ -297,6 +299,8 @@ class KeyStore:
     def _connection(self) -> sqlite3.Connection:
         conn = getattr(self._per_thread, "conn", None)
         if conn is None:
+            if self._sqlite_path is None:
+                raise RuntimeError("only a key store in a SQLite file is read directly")
             conn = sqlite3.connect(self._sqlite_path, isolation_level=None)  # autocommit
             self._per_thread.conn = conn
         return conn
@@ -318,7 +322,7 @@ _SQLITE_VERIFY = (
 
 
 def _when(value: str | None) -> datetime | None:
-    return None if value is None else _aware(datetime.fromisoformat(value))
+    return None if value is None else _utc(datetime.fromisoformat(value))
 
 
 def from_sqlite(row: tuple) -> ApiKey:
@@ -329,7 +333,7 @@ def from_sqlite(row: tuple) -> ApiKey:
         name=name,
         display_prefix=prefix,
         scopes=frozenset(scopes.split()),
-        created_at=_when(created),
+        created_at=_utc(datetime.fromisoformat(created)),
         expires_at=_when(expires),
         revoked_at=_when(revoked),
     )
@@ -342,7 +346,7 @@ def from_row(row: sa.Row) -> ApiKey:
         name=row.name,
         display_prefix=row.display_prefix,
         scopes=frozenset(row.scopes.split()),
-        created_at=_aware(row.created_at),
+        created_at=_utc(row.created_at),
         expires_at=_aware(row.expires_at),
         revoked_at=_aware(row.revoked_at),
     )

@@ -198,7 +198,7 @@ def _histogram(metric: Metric, registry: CollectorRegistry) -> Histogram:
     return Histogram(metric.name, metric.help, labels, buckets=BUCKETS, registry=registry)
 
 
-def registration_outcome(status: int, answer: bytes | None = None) -> tuple[str, str]:
+def registration_outcome(status: int, answer: bytes | bytearray | None = None) -> tuple[str, str]:
     """``(outcome, reason)`` of a model-version creation answered with ``status``;
     ``answer`` is the start of the error body, whose ``error_code`` names the reason.
 
@@ -290,7 +290,9 @@ class Metrics:
         if self.key_requests is not None:
             self.key_requests.labels(key_id, str(status)).inc()
 
-    def count_registration(self, status: int, answer: bytes | None, aborted: bool) -> None:
+    def count_registration(
+        self, status: int, answer: bytes | bytearray | None, aborted: bool
+    ) -> None:
         """One model-version creation, answered with ``status`` (see
         `registration_outcome`); ``aborted``: MLflow broke off mid-answer."""
         outcome = ("failed", "aborted") if aborted else registration_outcome(status, answer)
@@ -308,5 +310,5 @@ class Metrics:
         else:
             text = generate_latest(self.registry)
         if checks:
-            text += generate_latest(_Checks(checks))  # type: ignore[arg-type]
+            text += generate_latest(_Checks(checks))
         return text

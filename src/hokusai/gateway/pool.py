@@ -129,7 +129,7 @@ class Pool:
         """Close ``conn`` and make room for another."""
         conn.busy = False
         self.busy.discard(conn)
-        if conn.transport is not None and not conn.closed:
+        if conn.connected and not conn.closed:
             conn.transport.close()
         if conn.counted:
             conn.counted = False
@@ -172,6 +172,6 @@ class Pool:
             self.timer.cancel()
             self.timer = None
         for conn in [*self.idle, *self.busy]:
-            if conn.transport is not None:
+            if conn.connected:
                 conn.transport.close()
         self.idle.clear()

@@ -17,6 +17,17 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
 
 
+class _InFolder:
+    """A file of a `DataDir`: ``data_dir.<attribute>`` is ``data_dir.path / name``."""
+
+    def __init__(self, name: str, doc: str) -> None:
+        self.name = name
+        self.__doc__ = doc
+
+    def __get__(self, data_dir: DataDir, owner: type | None = None) -> Path:
+        return data_dir.path / self.name
+
+
 @dataclass(frozen=True)
 class DataDir:
     """Where a local registry keeps its state (default ``.hokusai/``).
@@ -34,25 +45,12 @@ class DataDir:
         """SQLAlchemy URL of the gateway's key store, ``keys.db`` in the folder."""
         return f"sqlite:///{self.path / 'keys.db'}"
 
-    @property
-    def dev_key_file(self) -> Path:
-        """The development key, created on first start (mode 0600)."""
-        return self.path / "dev-key"
-
-    @property
-    def env_file(self) -> Path:
-        """The running registry's variables, for ``source .hokusai/env`` in a shell."""
-        return self.path / "env"
-
-    @property
-    def pid_file(self) -> Path:
-        """The running registry's process id (``hokusai local down`` reads it)."""
-        return self.path / "local.pid"
-
-    @property
-    def log_file(self) -> Path:
-        """Output of a registry started with ``--detach``."""
-        return self.path / "local.log"
+    dev_key_file = _InFolder("dev-key", "The development key, created on first start (mode 0600).")
+    env_file = _InFolder(
+        "env", "The running registry's variables, for ``source .hokusai/env`` in a shell."
+    )
+    pid_file = _InFolder("local.pid", "The process id (``hokusai local down`` reads it).")
+    log_file = _InFolder("local.log", "Output of a registry started with ``--detach``.")
 
 
 def exports(host: str, port: int, api_key: str) -> list[str]:
@@ -164,8 +162,9 @@ async def _serve(server, mlflow: MlflowServer, gateway_url: str, timeout: float 
     deadline = loop.time() + timeout
     while not serving.done():
         problem = None
-        if mlflow.process.poll() is not None:
-            problem = f"MLflow exited with code {mlflow.process.returncode}:\n{mlflow.log_tail()}"
+        process = mlflow.process
+        if process is not None and process.poll() is not None:
+            problem = f"MLflow exited with code {process.returncode}:\n{mlflow.log_tail()}"
         elif loop.time() > deadline:
             problem = f"MLflow did not answer within {timeout:.0f} s:\n{mlflow.log_tail()}"
         if problem:
