@@ -130,17 +130,17 @@ class UiRoutes:
         if path.startswith(AJAX_PREFIX):
             match = self.api.match("/api/" + path[len(AJAX_PREFIX) :], method)
             if match.route is not None:
-                template = AJAX_PREFIX + match.route.template[len("/api/") :]
-                return UiRoute(template, match.route.is_write(method))
+                ajax = AJAX_PREFIX + match.route.template[len("/api/") :]
+                return UiRoute(ajax, match.route.is_write(method))
             if match.allowed:
                 return match
-        template = path if path in self._exact else None
-        if template is None:
-            template = next((t for pattern, t in self._templated if pattern.match(path)), None)
-            if template is None:
+        found = path if path in self._exact else None
+        if found is None:
+            found = next((t for pattern, t in self._templated if pattern.match(path)), None)
+            if found is None:
                 return NO_ROUTE
-        methods = UI_ROUTES[template]
+        methods = UI_ROUTES[found]
         wanted = "GET" if method == "HEAD" else method
         if wanted not in methods:
             return Match(None, frozenset(methods))
-        return UiRoute(template, methods[wanted])
+        return UiRoute(found, methods[wanted])
