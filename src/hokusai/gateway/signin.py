@@ -23,13 +23,16 @@ Every answer is counted and logged by the rules core like any other (route
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, quote
 
 from hokusai.gateway.credentials import (
@@ -53,6 +56,7 @@ from hokusai.gateway.sessions import (
 from hokusai.gateway.settings import GatewaySettings
 from hokusai.gateway.types import Receive, Scope, Send
 
+T = TypeVar("T")
 SIGNIN, SIGNOUT = "/signin", "/signout"
 CSRF_COOKIE = "hokusai_csrf"
 MAX_FORM_BYTES = 4096
@@ -198,6 +202,13 @@ class SignIn:
                     return mount, name
         return None
 
+    async def _store(self, call: Callable[[Any], T], argument: Any) -> T:
+        """``call(argument)``: inline on SQLite (a local write of a few ms at sign-in),
+        in a worker thread on Postgres, as the rules read keys."""
+        if self.keys.is_local:
+            return call(argument)
+        return await asyncio.to_thread(call, argument)
+
     def _secure(self, scope: Scope) -> bool:
         return self.secure_always or scope.get("scheme") == "https"
 
@@ -304,13 +315,13 @@ class SignIn:
         try:
             where = "the API key field"
             secret = checked_secret(form.get("api_key", "").strip(), where)
-            key = check_key(self.keys.verify(secret), Credential(secret, where))
+            key = check_key(await self._store(self.keys.verify, secret), Credential(secret, where))
             authorize(key, "read", "GET", mount + "/")
         except CredentialError as exc:
             if exc.reason in FORM_MESSAGES:  # what to check is the field, not a variable
                 exc = CredentialError(exc.error_code, FORM_MESSAGES[exc.reason], exc.reason)
             return self.page(scope, mount, next_url, exc)
-        token, _expires = self.sessions.create(key)
+        token, _expires = await self._store(self.sessions.create, key)
         path, secure = cookie_path(mount), self._secure(scope)
         cookies = [set_cookie(COOKIE, token, path, self.lifetime, secure)]
         # One session per browser: a session cookie of another mount is cleared.
@@ -333,7 +344,7 @@ class SignIn:
     async def _sign_out(self, scope: Scope, send: Send, mount: str) -> str:
         for token in cookie_values(scope["headers"]):
             if TOKEN.match(token):
-                self.sessions.delete(token)
+                await self._store(self.sessions.delete, token)
         cookie = set_cookie(COOKIE, "", cookie_path(mount), 0, self._secure(scope))
         await _redirect(send, f"{mount}{SIGNIN}?signed_out=1", 303, [cookie])
         return ""
