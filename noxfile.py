@@ -124,10 +124,12 @@ def doctest(session: nox.Session) -> None:
 
 @nox.session
 def update(session: nox.Session) -> None:
-    """Rewrite the snippets' .out files from what they print now (review the diff!)."""
+    """Rewrite the snippets' .out files from what they print now, and the Browse page's
+    screenshots from the browser test (review the diff!)."""
     install(session, "test")
+    ensure_chromium(session)
     session.env["HOKUSAI_UPDATE_GOLDENS"] = "1"
-    pytest(session, "docs")
+    pytest(session, "docs", "tests/integration/test_ui_browser.py")
 
 
 @nox.session

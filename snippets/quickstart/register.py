@@ -12,7 +12,7 @@ y = [0, 0, 1, 1]
 model = LogisticRegression().fit(X, y)
 
 mlflow.set_experiment("quickstart")
-with mlflow.start_run():
+with mlflow.start_run(run_name="lead-scorer"):
     model_info = mlflow.sklearn.log_model(model, name="model", pip_requirements=["scikit-learn"])
 # --8<-- [end:train]
 

@@ -39,6 +39,8 @@ from tests.bench.load import (
 from tests.bench.rawhttp import Target, new_loop
 from tests.bench.report import document, machine, machine_line, write_json
 from tests.bench.servers import NGINX_MISSING, Stack
+from tests.bench.sessions import describe as describe_sessions
+from tests.bench.sessions import session_vs_key
 from tests.bench.table import build_rows
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -264,6 +266,8 @@ def measure(stack: Stack, plan: Plan, workdir: Path) -> dict:
     log(f"key verify: {raw['key_verify']['p50_us']:.0f} µs p50")
     raw["route_match"] = route_match(plan.verify_calls)
     log(f"route match: {raw['route_match']['mean_us']:.2f} µs mean per call")
+    raw["session_check"] = session_vs_key(workdir, plan.verify_keys, plan.verify_calls)
+    log(describe_sessions(raw["session_check"]))
     raw["plugin_overhead"] = plugin_overhead(workdir, plan.verify_calls)
     log(f"app plugin around a no-op app: {raw['plugin_overhead']['cpu_us']:.0f} µs CPU per request")
     gateway_uri = f"http://127.0.0.1:{stack.gateway_port}/api/mlflow"

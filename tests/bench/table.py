@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.bench.report import Row, fmt
+from tests.bench.sessions import SESSION_GOAL_US
 
 ENDPOINTS = {"get": "GET experiments/get", "log-metric": "POST runs/log-metric"}
 ADDED_GOAL_MS = {"p50": 1.0, "p99": 2.0}
@@ -148,6 +149,13 @@ def build_rows(raw: dict, doctest_seconds: float | None) -> tuple[list[Row], lis
             Row(f"RouteTable.match() ({match['routes']} routes), mean over the client's calls",
                 "µs", match["mean_us"], None, None, f"slowest call {match['max_us']:.1f} µs",
                 "", None)
+        )  # fmt: skip
+    session = raw.get("session_check")
+    if session is not None:
+        rows.append(
+            Row(f"UI session check vs API-key check ({session['count']} each, SQLite), p50", "µs",
+                session["session_p50_us"], session["key_p50_us"], None, f"{session['ratio']:.2f}x",
+                f"≤ {SESSION_GOAL_US:g} µs", session["session_p50_us"] <= SESSION_GOAL_US)
         )  # fmt: skip
     plugin = raw.get("plugin_overhead")
     if plugin is not None:

@@ -16,7 +16,6 @@ import doctest
 import functools
 import http.server
 import re
-import shutil
 import threading
 from html import unescape as html_unescape
 from pathlib import Path
@@ -28,20 +27,10 @@ from tests.docs import stamp
 from tests.docs.rendered import built_page
 from tests.docs.site_build import SITE
 from tests.docs.site_checks import DOCS, check_page, expected_copy
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / ".ci-artifacts"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-# Without the background-networking flags Chromium keeps dialling outside hosts.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 NOT_ON_THE_SITE = ("hooks/", "performance/latest.md")  # exclude_docs in mkdocs.yml
 BADGE = re.compile(r'<span class="not-tested">(.*?)</span>', re.S)
 PAGES = sorted(

@@ -22,7 +22,6 @@ from pathlib import Path
 import pytest
 
 from hokusai.gateway.credentials import MISSING
-from hokusai.gateway.keys import KeyStore
 from hokusai.local import MlflowServer
 from tests.support.client import request
 from tests.support.fake_mlflow import FakeMlflow
@@ -34,28 +33,6 @@ API = "/api/mlflow/api/2.0/mlflow"
 GET_DEFAULT = "/api/2.0/mlflow/experiments/get?experiment_id=0"
 ARTIFACT = "/api/2.0/mlflow-artifacts/artifacts/0/r/artifacts/a.txt"
 JSON = {"Content-Type": "application/json"}
-
-
-@pytest.fixture(scope="module")
-def keys_url(tmp_path_factory) -> str:
-    return f"sqlite:///{tmp_path_factory.mktemp('inprocess-keys') / 'keys.db'}"
-
-
-@pytest.fixture(scope="module")
-def plugin(tmp_path_factory, keys_url):
-    """``mlflow server --app-name hokusai`` (one worker, no job runner), up on /health."""
-    KeyStore(keys_url).close()  # the table exists before the server opens the store
-    server = MlflowServer(
-        tmp_path_factory.mktemp("inprocess-mlflow"),
-        app_name="hokusai",
-        env={"HOKUSAI_GATEWAY_DB_URL": keys_url},
-    )
-    server.start()
-    try:
-        server.wait_ready()
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -109,12 +86,22 @@ CASES = [
      {"X-API-Key": "@write", **JSON}, b'{"name": "@unique"}', 200),
     ("wrong method", "DELETE", "/api/mlflow" + GET_DEFAULT, {"X-API-Key": "@write"}, None, 405),
     ("unknown API route", "GET", API + "/experiments/list", {"X-API-Key": "@read"}, None, 404),
-    ("UI", "GET", "/", {"X-API-Key": "@read"}, None, 404),
-    ("UI static files", "GET", "/static-files/index.html", {"X-API-Key": "@read"}, None, 404),
+    ("UI", "GET", "/", {"X-API-Key": "@read"}, None, 200),
+    ("UI under a mount", "GET", "/api/mlflow/", {"X-API-Key": "@read"}, None, 200),
+    ("ajax-api without a key or session", "POST", API.replace("/api/2.0", "/ajax-api/2.0")
+     + "/experiments/search", JSON, b"{}", 401),
+    ("UI static files", "GET", "/static-files/index.html", {"X-API-Key": "@read"}, None, 200),
     ("ajax-api", "POST", "/ajax-api/2.0/mlflow/experiments/search",
-     {"X-API-Key": "@read", **JSON}, b"{}", 404),
-    ("graphql", "POST", "/graphql", {"X-API-Key": "@read", **JSON}, b"{}", 404),
-    ("version", "GET", "/version", {"X-API-Key": "@read"}, None, 404),
+     {"X-API-Key": "@read", **JSON}, b'{"max_results": 1}', 200),
+    ("ajax-api, read key writes", "POST", "/mlflow/ajax-api/2.0/mlflow/experiments/create",
+     {"X-API-Key": "@read", **JSON}, b'{"name": "refused"}', 403),
+    ("graphql", "POST", "/graphql", {"X-API-Key": "@read", **JSON},
+     b'{"query": "query { mlflowGetExperiment(input: {experimentId: \\"0\\"}) '
+     b'{ experiment { name } } }"}', 200),
+    ("version", "GET", "/version", {"X-API-Key": "@read"}, None, 200),
+    ("the assistant", "GET", "/ajax-api/3.0/mlflow/assistant/config", {"X-API-Key": "@write"},
+     None, 404),
+    ("no such page", "GET", "/api/mlflow/nothing", {"X-API-Key": "@read"}, None, 404),
     ("dot segments", "GET", API + "/../../../ajax-api/2.0/mlflow/users/create",
      {"X-API-Key": "@write"}, None, 400),
     ("encoded slash", "GET", "/api/mlflow/api/2.0/mlflow-artifacts/artifacts/1%2f..%2fsecret",

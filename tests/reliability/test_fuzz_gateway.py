@@ -5,7 +5,9 @@ with a SQLite key store) on this module's event loop; the fake MLflow
 (:mod:`tests.support.fake_mlflow`) records what was forwarded. Properties, checked on every case:
 
 - the gateway never answers 5xx (the upstream is healthy here, and never sends 5xx);
-- every answer the gateway makes itself is MLflow-shaped JSON with a code MLflow knows;
+- every answer the gateway makes itself is MLflow-shaped JSON with a code MLflow knows,
+  except the MLflow UI's sign-in page (HTML, for a browser opening the UI's page or
+  the sign-in endpoints) and its redirects (to a path of this gateway);
 - a request whose credentials are missing, malformed, conflicting, unknown, revoked,
   expired or lack the scope is never forwarded (read off the fake, oracle below);
 - no credential reaches MLflow (headers, path, query), and no key appears in an error
@@ -36,6 +38,8 @@ from hypothesis import strategies as st
 
 from hokusai.gateway import GatewaySettings, create_app
 from hokusai.gateway.routes import load_table
+from hokusai.gateway.sessions import token_digest
+from hokusai.gateway.ui import UI_ROUTES
 from tests.reliability._profiles import (
     FUZZ_CASES,
     PROFILE_NAME,
@@ -64,6 +68,11 @@ READ_ONLY_POST_SUFFIXES = (
     "/datasets/search",
     "/issues/search",
     "/prompt-optimization/jobs/search",
+    # the UI's own read-only POSTs (GraphQL's schema has only searches)
+    "/graphql",
+    "/ui-telemetry",
+    "/experiments/search-datasets",
+    "/jobs/search",
 )
 MOUNTS = ("/api/mlflow", "/mlflow", "")
 TEMPLATES = sorted(load_table())
@@ -299,6 +308,25 @@ def cases(draw, stack_secrets, paths=any_path, query_names=QUERY_NAMES, real=Fal
 
 # ---------------------------------------------------------------------------- oracles
 
+# Where the gateway answers a browser with HTML: the UI's page of each mount, and the
+# sign-in and sign-out endpoints.
+PAGES = {f"{mount}{page}" for mount in MOUNTS for page in ("/", "/signin", "/signout")}
+
+
+def assert_gateway_answer(reply: Reply, case: Case) -> None:
+    """An answer the gateway made itself: MLflow-shaped JSON, or (for the UI's page
+    and the sign-in endpoints) an HTML page, or a redirect to a path of its own."""
+    content_type = b"".join(v for k, v in reply.headers if k.lower() == b"content-type")
+    if content_type.startswith(b"text/html"):
+        assert unquote(case.raw_path) in PAGES, (case.raw_path, reply.status)
+        assert reply.status in (200, 400, 401, 403), reply.status
+        return
+    if reply.status in (303, 308):
+        (location,) = [v for k, v in reply.headers if k.lower() == b"location"]
+        assert location.startswith(b"/") and not location.startswith(b"//"), location
+        return
+    assert_mlflow_error(reply)
+
 
 def _auth_values(case: Case) -> tuple[list[str], bool]:
     """(credential values found, all well-formed) by the contract's rules (DESIGN §4)."""
@@ -369,7 +397,7 @@ def check_case(stack: Stack, case: Case, name: str) -> tuple[Reply, list]:
     else:
         stack.refused += 1
         assert not forwarded, f"MLflow received a request the gateway refused: {forwarded}"
-        assert_mlflow_error(reply)
+        assert_gateway_answer(reply, case)
         body = reply.body.decode("utf-8", "replace")
         for secret in stack.secrets.values():
             assert secret not in body, f"a key is in the error body: {body}"
@@ -403,6 +431,15 @@ def test_fuzz_credentials_on_real_routes(stack):
     run()
 
 
+# What MLflow may be sent: its API, and the UI's page (``/``) and its paths.
+API_OR_UI = (
+    "/api/2.0/mlflow/", "/api/3.0/mlflow/", "/api/2.0/mlflow-artifacts/",
+    "/ajax-api/2.0/mlflow/", "/ajax-api/3.0/mlflow/", "/ajax-api/2.0/mlflow-artifacts/",
+    "/ajax-api/3.0/jobs/", "/static-files/", "/graphql", "/get-artifact",
+    "/model-versions/get-artifact", "/version",
+)  # fmt: skip
+
+
 def _mounted(path: str) -> bool:
     return path.startswith(("/api/mlflow/api/", "/mlflow/api/", "/api/2.0/", "/api/3.0/"))
 
@@ -423,12 +460,10 @@ def test_fuzz_paths_never_escape_mlflow_api(stack):
             decoded = target
             for _ in range(3):
                 decoded = unquote(decoded)
-            assert target.startswith(
-                ("/api/2.0/mlflow/", "/api/3.0/mlflow/", "/api/2.0/mlflow-artifacts/")
-            )
+            assert target == "/" or target.startswith(API_OR_UI), target
             assert not {".", ".."} & set(decoded.split("/")), target
             assert "\\" not in decoded and "\x00" not in decoded, target
-            assert decoded.startswith(("/api/2.0/mlflow", "/api/3.0/mlflow")), target
+            assert decoded == "/" or decoded.startswith(API_OR_UI), target
 
     run()
 
@@ -453,9 +488,9 @@ def test_metrics_after_fuzz_hold_no_key(stack):
         assert not any(piece in text for piece in fragments(secret)), secret
     assert set(re.findall(r'key_id="([^"]*)"', text)) <= set(stack.key_ids.values())
     routes = set(re.findall(r'route="([^"]*)"', text))
-    assert routes <= {*TEMPLATES, "unmatched", "/metrics", "/health", "/ready"}, routes - set(
-        TEMPLATES
-    )
+    ajax = {"/ajax-api/" + t[len("/api/") :] for t in TEMPLATES}
+    own = {"unmatched", "/metrics", "/health", "/ready", "/signin", "/signout"}
+    assert routes <= {*TEMPLATES, *ajax, *UI_ROUTES, *own}, routes - set(TEMPLATES)
 
 
 def test_fuzz_total_reaches_the_stress_target():
@@ -501,3 +536,114 @@ def test_fuzz_every_spelling_of_api_key_is_stripped(stack):
         assert secret not in logs
 
     run()
+
+
+# ------------------------------------------------------------- the UI's session cookie
+
+UI_PATHS = (
+    "/", "/static-files/static/js/main.js", "/ajax-api/2.0/mlflow/runs/search",
+    "/ajax-api/2.0/mlflow/experiments/create", "/ajax-api/2.0/mlflow/runs/update",
+    "/graphql", "/signin", "/signout", "/version", "",
+)  # fmt: skip
+HOST = b"registry.test"
+ORIGINS = {
+    "none": [],
+    "same": [(b"origin", b"http://" + HOST)],
+    "same referer": [(b"referer", b"http://" + HOST + b"/api/mlflow/")],
+    "cross": [(b"origin", b"https://evil.example")],
+    "null": [(b"origin", b"null")],
+}
+
+
+@pytest.fixture(scope="module")
+def sessions(stack) -> dict[str, str]:
+    """label -> a session cookie value: valid ones for the read and write keys, and
+    every kind the gateway must refuse (expired, revoked key, forged, oversized…)."""
+    store, app = stack.app.store, stack.app
+    by_id = {key.id: key for key in store.list()}
+    made = {
+        label: app.sessions.create(by_id[stack.key_ids[label]])[0]
+        for label in ("read", "write", "revoked")
+    }
+    expired, _ = app.sessions.create(by_id[stack.key_ids["write"]])
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "UPDATE ui_sessions SET expires_at = '2000-01-01 00:00:00' WHERE token_hash = ?",
+            (token_digest(expired),),
+        )
+    made["expired"] = expired
+    made["forged"] = "A" * 43
+    made["oversized"] = "A" * 10_000
+    made["malformed"] = "not a token; x=1"
+    return made
+
+
+@st.composite
+def session_cases(draw, cookies: dict[str, str]) -> tuple[Case, list[str]]:
+    """A browser-like request: a UI path, a method, zero to two session cookies (of any
+    kind), an Origin or Referer or none, other cookies around them."""
+    valid = st.sampled_from(("read", "write"))
+    labels = draw(
+        st.one_of(valid.map(lambda v: [v]), st.lists(st.sampled_from(sorted(cookies)), max_size=2))
+    )
+    pairs = [f"hokusai_session={cookies[label]}" for label in labels]
+    pairs += draw(st.lists(st.sampled_from(("theme=dark", "hokusai_csrf=x", "a=b")), max_size=2))
+    pairs = draw(st.permutations(pairs)) if pairs else []
+    headers = [(b"host", HOST), *ORIGINS[draw(st.sampled_from(sorted(ORIGINS)))]]
+    if pairs:
+        headers.append((b"cookie", "; ".join(pairs).encode()))
+    if draw(st.booleans()):
+        headers.append((b"accept", b"text/html"))
+    path = draw(st.sampled_from(MOUNTS)) + draw(st.sampled_from(UI_PATHS))
+    method = draw(st.sampled_from(METHODS))
+    body = draw(bodies) if method not in ("GET", "HEAD") else []
+    case = Case(method, path or "/", "", headers, body, Credentials([], [], []))
+    return case, labels
+
+
+def _may_forward_session(case: Case, labels: list[str]) -> bool:
+    """The oracle: one valid session; a change only from the same origin, with write."""
+    if len(labels) != 1 or labels[0] not in ("read", "write"):
+        return False
+    names = {name for name, _ in case.headers}
+    same = (b"origin", b"http://" + HOST) in case.headers or (
+        b"origin" not in names and b"referer" in names
+    )
+    if case.method not in ("GET", "HEAD", "OPTIONS") and not same:
+        return False
+    read_only = case.method in ("GET", "HEAD", "OPTIONS") or (
+        case.method == "POST" and unquote(case.raw_path).endswith(READ_ONLY_POST_SUFFIXES)
+    )
+    return read_only or labels[0] == "write"
+
+
+def test_fuzz_ui_session_cookies_hold_every_property(stack, sessions):
+    """Missing, forged, expired, revoked, oversized and duplicated session cookies and
+    cross-site requests: a 401, 403 or the sign-in page, never 5xx, never forwarded;
+    a valid session reaches MLflow without its cookie; no token or key in any log."""
+
+    outcomes = {"forwarded": 0, "refused": 0}
+
+    @PROFILE
+    @given(drawn=session_cases(sessions))
+    def run(drawn):
+        case, labels = drawn
+        FUZZ_CASES["UI session cookies"] += 1
+        reply, forwarded, logs = send(stack, case)
+        assert reply.status < 500, (reply.status, reply.body[:300], case)
+        outcomes["forwarded" if reply.from_upstream else "refused"] += 1
+        if reply.from_upstream:
+            stack.forwarded += 1
+            assert _may_forward_session(case, labels), f"forwarded: {case}, {labels}"
+            assert "hokusai_session" not in forwarded[0].text(), forwarded[0].headers
+        else:
+            stack.refused += 1
+            assert not forwarded
+            assert_gateway_answer(reply, case)
+        for secret in (*sessions.values(), *stack.secrets.values()):
+            if len(secret) >= 12:
+                assert secret not in logs, "a session token or key is in the logs"
+                assert secret.encode() not in reply.body
+
+    run()
+    assert min(outcomes.values()) >= 5, outcomes  # both sides of the decision were exercised

@@ -433,3 +433,85 @@ def test_cli_read_key_writing_with_the_mlflow_client_says_which_scope(local_regi
         client.search_experiments(max_results=1)
     assert caught.value.error_code == "UNAUTHENTICATED" and "revoked" in str(caught.value)
     assert secret not in str(caught.value)
+
+
+# -------------------------------------------------------- the UI's sign-in and cookies
+
+UI_PAGE = "/api/mlflow/"
+UI_WRITE = "/api/mlflow/ajax-api/2.0/mlflow/experiments/create"
+
+
+@pytest.fixture(scope="module")
+def session_cookies(gateway, keys) -> dict[str, str]:
+    """label -> the Cookie header of a browser holding that kind of session cookie."""
+    write_key = gateway.store.get(keys["write"][0])
+    valid = gateway.app.sessions.create(write_key)[0]
+    other = gateway.app.sessions.create(write_key)[0]
+    expired = gateway.app.sessions.create(write_key)[0]
+    revoked = gateway.app.sessions.create(gateway.store.get(keys["gone"][0]))[0]
+    with gateway.store.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "UPDATE ui_sessions SET expires_at = '2000-01-01 00:00:00' WHERE token_hash = ?",
+            (hashlib.sha256(expired.encode()).hexdigest(),),
+        )
+    return {
+        "valid": f"hokusai_session={valid}",
+        "missing": "theme=dark",
+        "forged": "hokusai_session=" + "F" * 43,
+        "expired": f"hokusai_session={expired}",
+        "revoked": f"hokusai_session={revoked}",
+        "oversized": "hokusai_session=" + "O" * 10_000,
+        "duplicated": f"hokusai_session={valid}; hokusai_session={other}",
+        "malformed": "hokusai_session=a b",
+    }
+
+
+@pytest.mark.parametrize(
+    "label", ["missing", "forged", "expired", "revoked", "oversized", "duplicated", "malformed"]
+)
+def test_a_bad_session_cookie_gets_the_sign_in_page_or_401_never_mlflow(
+    gateway, fake, logs, session_cookies, label
+):
+    cookie = session_cookies[label]
+    mark, log_mark = len(fake.seen), len(logs.lines)
+    page = request(gateway.url, "GET", UI_PAGE, {"Cookie": cookie, "Accept": "text/html"})
+    assert page.status == 401 and page.header("content-type")[0].startswith("text/html")
+    call = request(
+        gateway.url, "POST", UI_WRITE,
+        {"Cookie": cookie, "Origin": gateway.url, "Content-Type": "application/json"},
+        b'{"name": "never"}',
+    )  # fmt: skip
+    assert call.status == 401 and error_of(call)["error_code"] == "UNAUTHENTICATED"
+    assert not received(fake, mark)
+    value = cookie.partition("=")[2]
+    assert value[:12] not in logs.since(log_mark) and value[:12] not in page.body.decode()
+
+
+def test_a_cross_site_post_with_a_valid_session_is_403_and_never_reaches_mlflow(
+    gateway, fake, session_cookies
+):
+    mark = len(fake.seen)
+    for origin in ("https://evil.example", "null", gateway.url + ".evil.example"):
+        headers = {"Cookie": session_cookies["valid"], "Origin": origin}
+        answer = request(gateway.url, "POST", UI_WRITE, headers, b'{"name": "never"}')
+        assert answer.status == 403 and error_of(answer)["error_code"] == "PERMISSION_DENIED"
+    answer = request(gateway.url, "POST", UI_WRITE, {"Cookie": session_cookies["valid"]}, b"{}")
+    assert answer.status == 403  # neither Origin nor Referer: no proof
+    assert not received(fake, mark)
+
+
+def test_signing_in_logs_neither_the_key_nor_the_session_token(gateway, fake, keys, logs):
+    from tests.support.signin import browser
+
+    _key_id, secret = keys["read"]
+    mark = len(logs.lines)
+    client = browser(gateway.url)
+    answer = client.sign_in(secret)
+    assert answer.status == 303
+    page = client.get(UI_PAGE)
+    assert page.status == 200
+    token = client.cookies["hokusai_session"]
+    lines = logs.since(mark)
+    assert '"route": "/signin"' in lines  # the access log did see the sign-in
+    assert no_piece_of(secret, lines) and token not in lines
+    assert all(token not in seen.text() for seen in fake.seen)

@@ -71,7 +71,9 @@ def test_scopes_revocation_and_expiry_are_read_on_every_verify(store):
 
 def _counting_reads(store, monkeypatch) -> list:
     reads, real = [], store._sqlite_row
-    monkeypatch.setattr(store, "_sqlite_row", lambda digest: reads.append(digest) or real(digest))
+    monkeypatch.setattr(
+        store, "_sqlite_row", lambda sql, digest: reads.append(digest) or real(sql, digest)
+    )
     return reads
 
 
@@ -166,6 +168,7 @@ def test_gateway_on_postgres_checks_keys_and_revocation_per_request(postgres_url
     from tests.support.client import request
     from tests.support.fake_mlflow import FakeMlflow
     from tests.support.servers import ThreadedGateway
+    from tests.support.signin import browser
 
     with FakeMlflow() as fake, ThreadedGateway(fake.url, postgres_url) as gateway:
         assert not gateway.store.is_local
@@ -177,6 +180,10 @@ def test_gateway_on_postgres_checks_keys_and_revocation_per_request(postgres_url
             gateway.url, "POST", "/api/2.0/mlflow/runs/create", {"X-API-Key": secret}, b"{}"
         )
         assert denied.status == 403 and "'write' scope" in denied.json()["message"]
+        signed_in = browser(gateway.url)  # the UI's session, in the same database
+        assert signed_in.sign_in(secret).status == 303
+        assert signed_in.get("/api/mlflow/").status == 200
         gateway.store.revoke(key_id)
         assert request(gateway.url, "GET", target, {"X-API-Key": secret}).status == 401
+        assert signed_in.get("/api/mlflow/").status == 401
         assert request(gateway.url, "GET", "/ready").json()["checks"]["key_store"] == "ok"

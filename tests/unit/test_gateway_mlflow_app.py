@@ -96,8 +96,18 @@ def test_a_refusal_never_reaches_mlflow(app, inner, store):
     assert reply.header("x-request-id")
 
 
+@pytest.mark.parametrize("mount", ["", "/mlflow", "/api/mlflow"])
 @pytest.mark.parametrize("path", ["/", "/static-files/main.js", "/ajax-api/2.0/mlflow/runs/get"])
-def test_the_ui_is_not_served(app, inner, store, path):
+def test_the_ui_reaches_mlflow_under_every_mount_without_the_mount(app, inner, store, mount, path):
+    _key, secret = store.create("t", ("read",))
+    reply = call(app, mount + path, headers=[("X-API-Key", secret)])
+    assert reply.status == 200
+    (seen,) = inner.scopes
+    assert seen["path"] == path
+
+
+@pytest.mark.parametrize("path", ["/other", "/api/mlflow/nothing", "/mlflow/static-files"])
+def test_what_is_neither_api_nor_ui_is_not_found(app, inner, store, path):
     _key, secret = store.create("t", ("read",))
     reply = call(app, path, headers=[("X-API-Key", secret)])
     assert (reply.status, reply.json()["error_code"]) == (404, "ENDPOINT_NOT_FOUND")

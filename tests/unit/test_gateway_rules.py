@@ -38,7 +38,10 @@ def store(tmp_path):
 
 
 class Cookie:
-    """A second kind of credential, as a browser session will be: a cookie naming a key."""
+    """Another kind of credential: a cookie naming a key (not ambient, so no same-origin
+    check; the real session cookie's: test_gateway_ui.py)."""
+
+    ambient = False
 
     def __init__(self, keys: dict[bytes, ApiKey]) -> None:
         self.keys = keys

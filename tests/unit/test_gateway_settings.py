@@ -25,6 +25,8 @@ def test_every_field_comes_from_its_environment_variable(monkeypatch):
         "forward_headers": "x-a, X-B",
         "remove_headers": "cookie",
         "allow_query_key": "false",
+        "session_lifetime": "3600",
+        "secure_cookies": "true",
         "access_log": "false",
         "log_level": "warning",
         "debug_headers": "true",
@@ -39,6 +41,7 @@ def test_every_field_comes_from_its_environment_variable(monkeypatch):
     assert settings.remove_headers == ("cookie",)
     assert settings.allow_query_key is False and settings.access_log is False
     assert settings.debug_headers is True and settings.metrics_key_ids is True
+    assert settings.session_lifetime == 3600 and settings.secure_cookies is True
     assert GatewaySettings(**{}).model_dump() == settings.model_dump()
 
 

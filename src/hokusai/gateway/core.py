@@ -9,7 +9,8 @@
   (`hokusai.gateway.mlflow_app.create_app`).
 
 For every HTTP request the core answers ``/health``, ``/ready`` and ``/metrics``
-itself; for any other it asks `Rules` and either answers
+itself, and the MLflow UI's sign-in and sign-out pages (`signin`); for any other it
+asks `Rules` and either answers
 the refusal or hands the inner app the request as MLflow may see it (mount prefix off,
 ``api_key`` off the query, headers through
 `HeaderPolicy`). Either way it tags the answer with the request id, counts it
@@ -31,11 +32,19 @@ from hokusai.gateway.exchange import METHODS, Exchange, send_metrics
 from hokusai.gateway.headers import HeaderPolicy, strip_query_key
 from hokusai.gateway.keys import KeyStore
 from hokusai.gateway.metrics import Metrics
-from hokusai.gateway.responses import BrokenOff, Refusal, Refused, send_json
+from hokusai.gateway.responses import BrokenOff, Refusal, Refused, refusal, send_json
 from hokusai.gateway.routes import RouteTable, load_table
-from hokusai.gateway.rules import Decision, Rules
+from hokusai.gateway.rules import KEY_STORE_DOWN, STORE_ERRORS, Decision, Rules
+from hokusai.gateway.sessions import (
+    SessionAuthenticator,
+    SessionStore,
+    has_cookie,
+    without_session,
+)
 from hokusai.gateway.settings import GatewaySettings
+from hokusai.gateway.signin import SignIn
 from hokusai.gateway.types import ASGIApp, Message, Receive, Scope, Send
+from hokusai.gateway.ui import PAGE, UiRoutes
 
 # Answered by the gateway itself, at the root, without a key.
 OPERATIONS = ("/health", "/ready", "/metrics")
@@ -59,8 +68,17 @@ class Gateway:
         self.store = store or KeyStore(settings.db_url)
         self.mlflow_check = mlflow_check
         self.headers = HeaderPolicy(settings)
+        self.sessions = SessionStore(self.store, settings.session_lifetime)
+        self.signin = SignIn(self.store, self.sessions, settings)
+        routes = RouteTable(load_table())
         self.rules = Rules(
-            RouteTable(load_table()), [ApiKeyCredentials(self.store, settings.allow_query_key)]
+            routes,
+            [
+                ApiKeyCredentials(self.store, settings.allow_query_key),
+                SessionAuthenticator(self.sessions),
+            ],
+            UiRoutes(routes),
+            self.signin,
         )
         self.metrics = Metrics(key_ids=settings.metrics_key_ids)
         self.debug_headers = settings.debug_headers
@@ -110,6 +128,10 @@ class Gateway:
             ex.route = path
             await self._operation(path, send)
             return
+        own = self.signin.endpoint(path)
+        if own is not None:
+            await self._signin(scope, receive, send, ex, *own)
+            return
         decision = await self.rules.decide(scope, query)
         if isinstance(decision, Refusal):
             await ex.refuse(decision, self.metrics, send)
@@ -126,13 +148,34 @@ class Gateway:
             self.metrics.upstream_errors.labels(exc.kind).inc()
             raise
 
+    async def _signin(
+        self, scope: Scope, receive: Receive, send: Send, ex: Exchange, mount: str, name: str
+    ) -> None:
+        """The sign-in and sign-out pages (`signin`), counted and logged as route ``name``."""
+        ex.route = name or PAGE  # a bare mount: redirected to its page
+        try:
+            answer = await self.signin.handle(scope, receive, send, mount, name)
+        except STORE_ERRORS:
+            answer = refusal(
+                "TEMPORARILY_UNAVAILABLE", KEY_STORE_DOWN, route=name, reason="store_unavailable"
+            )
+        if isinstance(answer, Refusal):
+            await ex.refuse(answer, self.metrics, send)
+        elif answer:
+            ex.key_id = answer
+
     def _for_mlflow(self, scope: Scope, decision: Decision, ex: Exchange) -> Scope:
-        """The request as MLflow may see it."""
+        """The request as MLflow may see it (without the session cookie; a session's
+        request without its Origin, which the rules have checked already: MLflow's own
+        cross-origin check knows only its own address, not the gateway's)."""
         inner = dict(scope)
         inner["path"] = decision.path
         inner["raw_path"] = decision.raw_path.encode("latin-1")
         inner["query_string"] = decision.query.encode("latin-1")
-        inner["headers"] = self.headers.for_mlflow(scope["headers"], decision.key.id, ex.request_id)
+        headers = scope["headers"]
+        if decision.ambient or has_cookie(headers):
+            headers = without_session(headers, decision.ambient)
+        inner["headers"] = self.headers.for_mlflow(headers, decision.key.id, ex.request_id)
         if self.debug_headers:
             ex.forwarded = inner["headers"]
         return inner

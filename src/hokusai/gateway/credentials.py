@@ -2,9 +2,9 @@
 
 Each kind of credential the gateway accepts is an `Authenticator`; the rules
 (`rules`) ask each in turn and the first that finds its kind of
-credential in the request answers. Today there is one kind, `ApiKeyCredentials`;
-a browser session (a cookie standing for the key the user signed in with) is meant to
-be a second one, added next to it without changing the rules.
+credential in the request answers. There are two kinds: `ApiKeyCredentials`, asked
+first, and the MLflow UI's browser session (`sessions.SessionAuthenticator`, a cookie
+standing for the key the user signed in with).
 
 API keys are accepted as ``Authorization: Bearer <key>``, ``Authorization: ApiKey
 <key>``, ``X-API-Key: <key>`` and, as a fallback, ``?api_key=<key>``. Several of them
@@ -93,7 +93,8 @@ def _malformed(where: str) -> CredentialError:
     return CredentialError("INVALID_PARAMETER_VALUE", MALFORMED.format(where=where), "malformed")
 
 
-def _checked(secret: str, where: str) -> str:
+def checked_secret(secret: str, where: str) -> str:
+    """``secret`` if it can be a key; else the `CredentialError` (empty, malformed) naming ``where``."""
     if not secret:
         raise CredentialError("UNAUTHENTICATED", f"Empty API key in {where}. " + MISSING, "empty")
     if (
@@ -115,7 +116,7 @@ def _from_header(name: bytes, raw: bytes) -> Credential:
     except UnicodeDecodeError:
         raise _malformed(where) from None
     if name == _KEY_HEADER:
-        return Credential(_checked(value, where), where, ((where, ""),))
+        return Credential(checked_secret(value, where), where, ((where, ""),))
     scheme, _, token = value.partition(" ")
     if scheme.lower() not in SCHEMES:
         if not scheme:
@@ -125,7 +126,7 @@ def _from_header(name: bytes, raw: bytes) -> Credential:
         if not _SCHEME_NAME.fullmatch(scheme):
             raise CredentialError("UNAUTHENTICATED", NO_SCHEME, "scheme")
         raise CredentialError("UNAUTHENTICATED", BAD_SCHEME.format(scheme=scheme), "scheme")
-    secret = _checked(token.strip(), f"Authorization: {scheme}")
+    secret = checked_secret(token.strip(), f"Authorization: {scheme}")
     return Credential(secret, where, ((where, scheme),))
 
 
@@ -142,7 +143,7 @@ def find_credentials(headers: Headers, query: str, allow_query: bool) -> Credent
         return _from_header(in_headers[0][0].lower(), in_headers[0][1])
     found = [_from_header(name.lower(), raw) for name, raw in in_headers]
     found.extend(
-        Credential(_checked(v, "the api_key query parameter"), "api_key", (("api_key", ""),))
+        Credential(checked_secret(v, "the api_key query parameter"), "api_key", (("api_key", ""),))
         for v in in_query
     )
     if not found:
@@ -209,7 +210,13 @@ def missing(client: hints.Client = "other") -> CredentialError:
 
 
 class Authenticator(Protocol):
-    """One kind of credential the gateway accepts."""
+    """One kind of credential the gateway accepts.
+
+    ``ambient`` is true for a credential the browser sends by itself (a cookie): the
+    rules then ask a same-origin proof of every state-changing request it authorises.
+    """
+
+    ambient: bool
 
     async def authenticate(self, headers: Headers, query: str) -> ApiKey | None:
         """The key the request's credential of this kind stands for, checked (known,
@@ -223,6 +230,8 @@ class Authenticator(Protocol):
 
 class ApiKeyCredentials:
     """API keys in the request's headers or query, checked against the key store."""
+
+    ambient = False
 
     def __init__(self, store: KeyStore, allow_query: bool) -> None:
         self.store = store

@@ -62,6 +62,12 @@ AUTH_FAILURE_REASONS = {
     "revoked": "a revoked key",
     "expired": "an expired key",
     "scope": "a valid key without the scope the route needs (403)",
+    "session_malformed": "a UI session cookie that cannot be one (wrong length or characters)",
+    "session_duplicate": "the UI session cookie sent more than once",
+    "session_unknown": "a UI session cookie the store does not know (forged, signed out)",
+    "session_expired": "an expired UI session",
+    "cross_site": "a state-changing request on a UI session (or a sign-in form) without a "
+    "same-origin proof (403)",
     "store_unavailable": "the key store could not be read (503; not the client's fault)",
 }
 UPSTREAM_ERROR_KINDS = {

@@ -25,9 +25,9 @@ What differs from the proxy, by design:
 - The client's ``Host`` reaches MLflow's own Host check (``--allowed-hosts``).
 - ``/health`` and ``/metrics`` answer as the proxy's do; ``/ready`` checks the key
   store only (MLflow is this process).
-- The MLflow UI, ``/ajax-api``, ``/graphql``, ``/static-files``, ``/version`` and
-  MLflow's other non-API routes are refused with the proxy's JSON 404, like every path
-  that is not an MLflow API route.
+- The MLflow UI (``/``, ``/static-files``, ``/ajax-api``, ``/graphql``…) is served
+  from MLflow's app behind the same sign-in as the proxy's (`signin`); MLflow's
+  other non-API routes get the proxy's JSON 404.
 - Only uvicorn (MLflow's default server) is supported; ``--gunicorn-opts``,
   ``--waitress-opts`` and ``--static-prefix`` are refused at start-up.
 

@@ -9,9 +9,9 @@ them takes ~13 s, so the table for the MLflow version we test against ships as
 checks it against the installed MLflow, and a gateway running a different MLflow
 version derives the table live.
 
-Only the API is allowed: paths under `API_ROOTS` (``/api/…``, ``/v1/…``,
+This table is the API: paths under `API_ROOTS` (``/api/…``, ``/v1/…``,
 ``/gateway/…``). The web UI's paths (``/``, ``/static-files``, ``/ajax-api``,
-``/graphql``…) are not in the table.
+``/graphql``…) have their own table (`ui`), served to a signed-in browser.
 """
 
 from __future__ import annotations

@@ -80,6 +80,19 @@ class GatewaySettings(BaseSettings):
         description="Accept `?api_key=` as a last-resort credential (it is stripped "
         "before forwarding and from logs either way).",
     )
+    session_lifetime: int = Field(
+        8 * 3600,
+        ge=60,
+        description="Seconds a browser session of the MLflow UI lasts after signing in "
+        "with an API key (the session cookie's Max-Age); then the browser signs in again.",
+    )
+    secure_cookies: bool = Field(
+        False,
+        description="Always mark the UI's cookies Secure. They are anyway when the request "
+        "came over HTTPS as uvicorn reports it: TLS, or X-Forwarded-Proto from a proxy "
+        "uvicorn trusts (127.0.0.1, or the addresses in uvicorn's FORWARDED_ALLOW_IPS "
+        "variable); set this behind a TLS proxy it does not trust.",
+    )
     access_log: bool = Field(True, description="Write one JSON access-log line per request.")
     log_level: str = Field("info", description="Log level of `hokusai gateway serve`.")
     debug_headers: bool = Field(

@@ -58,8 +58,8 @@ class DataDir:
 def exports(host: str, port: int, api_key: str) -> list[str]:
     """The lines ``hokusai local up`` prints, ready to paste into a shell.
 
-    The last one turns off the run links MLflow prints: they point at MLflow's web UI,
-    which the gateway does not serve (it serves MLflow's API only).
+    MLflow prints a link to each run it logs (``<tracking URI>/#/experiments/…``); the
+    gateway serves MLflow's web UI there, behind a sign-in with the key.
 
     Examples:
         >>> exports("127.0.0.1", 5000, "hk_test_x")[1]
@@ -70,7 +70,6 @@ def exports(host: str, port: int, api_key: str) -> list[str]:
         f"export HOKUSAI_API_ENDPOINT={base}/api",
         f"export MLFLOW_TRACKING_URI={base}/api/mlflow",
         f"export HOKUSAI_API_KEY={api_key}",
-        "export MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT=true",
     ]
 
 
