@@ -116,6 +116,23 @@ def test_the_ui_calls_without_a_session_get_mlflow_shaped_401(gateway, fake):
     assert answer.json()["message"].startswith("Not signed in")
 
 
+def failures(gateway, reason: str) -> float:
+    """``hokusai_gateway_auth_failures_total{reason=...}`` as /metrics reports it."""
+    text = request(gateway.url, "GET", "/metrics").body.decode()
+    line = f'hokusai_gateway_auth_failures_total{{reason="{reason}"}} '
+    return sum(float(row.removeprefix(line)) for row in text.splitlines() if row.startswith(line))
+
+
+def test_browsers_not_signed_in_are_counted_apart_from_api_clients_without_a_key(gateway):
+    before = failures(gateway, "signin_required"), failures(gateway, "missing")
+    request(gateway.url, "GET", UI + "/", {"Accept": "text/html"})
+    request(gateway.url, "POST", SEARCH, JSON, b"{}")
+    after = failures(gateway, "signin_required"), failures(gateway, "missing")
+    assert (after[0] - before[0], after[1] - before[1]) == (2, 0)
+    request(gateway.url, "GET", "/api/mlflow/api/2.0/mlflow/experiments/get?experiment_id=0")
+    assert failures(gateway, "missing") == after[1] + 1
+
+
 def test_a_read_session_browses_but_cannot_write_through_ajax_api(gateway, fake):
     _key_id, secret = gateway.key("read")
     client = browser(gateway.url)

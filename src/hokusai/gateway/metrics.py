@@ -62,6 +62,8 @@ AUTH_FAILURE_REASONS = {
     "revoked": "a revoked key",
     "expired": "an expired key",
     "scope": "a valid key without the scope the route needs (403)",
+    "signin_required": "a browser opening the UI without a session (answered the sign-in "
+    "page; not counted by the auth-failure alert)",
     "session_malformed": "a UI session cookie that cannot be one (wrong length or characters)",
     "session_duplicate": "the UI session cookie sent more than once",
     "session_unknown": "a UI session cookie the store does not know (forged, signed out)",

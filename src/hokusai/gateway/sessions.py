@@ -200,8 +200,10 @@ def without_session(headers: Headers, drop_origin: bool) -> Headers:
 
 
 def not_signed_in() -> CredentialError:
-    """A request for the UI without an API key or a session cookie."""
-    return CredentialError("UNAUTHENTICATED", NOT_SIGNED_IN, "missing")
+    """A request for the UI without an API key or a session cookie: a browser that has
+    not signed in yet, counted apart from API clients without a key (``signin_required``,
+    which the auth-failure alert does not count)."""
+    return CredentialError("UNAUTHENTICATED", NOT_SIGNED_IN, "signin_required")
 
 
 def _session_error(message: str, reason: str) -> CredentialError:

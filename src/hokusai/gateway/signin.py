@@ -236,7 +236,7 @@ class SignIn:
         and reason when a credential was refused."""
         token, cookies = self._csrf(scope, mount)
         # A first visit is no error to show; an expired or revoked session is.
-        shown = error.message if error is not None and error.reason != "missing" else None
+        shown = error.message if error is not None and error.reason != "signin_required" else None
         body = (
             "<p>Paste an API key to browse this registry's MLflow UI. The key stays on the "
             "server; the browser keeps only a session cookie.</p>"
