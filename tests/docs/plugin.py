@@ -106,7 +106,11 @@ def pytest_collection_modifyitems(config, items: list):
     # ...and at the very end the reader's sessions and the site's tests: both run in
     # the background meanwhile (the session since its page was collected).
     items.sort(key=lambda item: 2 if _checks_the_site(item) else _is_a_reader_session(item))
+    _site_checked[:] = [any(_checks_the_site(item) for item in items)]
     return result
+
+
+_site_checked: list[bool] = []  # whether this run's selection checks the built site
 
 
 def _is_a_reader_session(item) -> bool:
@@ -114,7 +118,7 @@ def _is_a_reader_session(item) -> bool:
 
 
 def pytest_runtest_setup(item) -> None:
-    if _on_a_page(item):
+    if _on_a_page(item) and any(_site_checked):
         SITE.start()  # the site builds on the idle core while the pages run
 
 
@@ -166,9 +170,20 @@ _collect_session_page = Sybil(
 ).pytest()
 
 
+def _requested(file_path: Path, config) -> bool:
+    """Whether the command line asked for this page (pytest also calls
+    ``pytest_collect_file`` for the other files of a folder it walks through)."""
+    for arg in config.args:
+        path = Path(config.invocation_params.dir, arg.split("::")[0]).resolve()
+        if path == file_path or path in file_path.parents:
+            return True
+    return False
+
+
 def pytest_collect_file(file_path: Path, parent):
     page = _collect_page(file_path, parent) or _collect_session_page(file_path, parent)
-    if page is not None and not parent.config.option.collectonly:
+    config = parent.config
+    if page is not None and not config.option.collectonly and _requested(file_path, config):
         # Pages need both: they boot while the rest is collected.
         start_registry()
         ev.WARM.start()
