@@ -129,10 +129,14 @@ def attached() -> Attached:
         return Attached(None, f"docs runner: {name} is unreadable ({error}); starting our own")
     why = problem(state)
     if why is not None:
-        return Attached(None, f"docs runner: not using {name}: {why}; starting a registry of our own")
+        return Attached(
+            None, f"docs runner: not using {name}: {why}; starting a registry of our own"
+        )
     waited = _lock(Path(state.data_dir).parent / "lock")
     if waited is None:
-        return Attached(None, f"docs runner: {name} stayed busy {LOCK_TIMEOUT:.0f} s; starting our own")
+        return Attached(
+            None, f"docs runner: {name} stayed busy {LOCK_TIMEOUT:.0f} s; starting our own"
+        )
     restore(Path(state.data_dir))
     queued = f" after waiting {waited:.1f} s for another run" if waited >= 0.1 else ""
     return Attached(state, f"docs runner: using {name} (registry on :{state.port}){queued}")
@@ -180,9 +184,11 @@ def restore(data_dir: Path) -> None:
 def _copy(source: Path, target: Path) -> None:
     if not source.exists():
         raise FileNotFoundError(f"the docs runner has no {source}: restart nox -s serve")
-    with contextlib.closing(sqlite3.connect(source)) as src:
-        with contextlib.closing(sqlite3.connect(target, timeout=30)) as dst:
-            src.backup(dst)
+    with (
+        contextlib.closing(sqlite3.connect(source)) as src,
+        contextlib.closing(sqlite3.connect(target, timeout=30)) as dst,
+    ):
+        src.backup(dst)
 
 
 # --- the runner itself --------------------------------------------------------------------
