@@ -25,6 +25,7 @@ from tests.docs.docstrings import docstring_examples_namespace, require_registry
 from tests.docs.install import VENVS, evaluate_install, page_recipes
 from tests.docs.lexers import Rejected, fences, fences_and_rejected
 from tests.docs.outcomes import Outcomes, expected_blocks
+from tests.docs.results import BlockResults, results_file
 from tests.docs.site_build import SITE
 from tests.support.stack import start_registry
 
@@ -126,11 +127,17 @@ OUTCOMES = Outcomes()
 __all__ = ["docstring_examples_namespace"]  # a fixture: pytest finds it in this plugin
 
 
+RESULTS = BlockResults()
+
+
 def pytest_runtest_logreport(report) -> None:
     OUTCOMES.add(report.nodeid, report.when, report.outcome)
+    RESULTS.add(report)
 
 
 def pytest_sessionfinish(session, exitstatus) -> None:
+    if results_file() is not None:  # each block's result, for the live preview
+        RESULTS.write(results_file())
     # The record the site's "Verified with …" stamp is built from (tests/docs/stamp.py).
     if OUTCOMES.ran_a_page() and not ev.UPDATE_GOLDENS:
         pages = OUTCOMES.pages(expected_blocks(page_blocks))
