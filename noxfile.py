@@ -25,6 +25,7 @@ nox.options.sessions = ["lint", "tests"]
 
 ROOT = Path(__file__).parent
 COMPAT_RECORD = ROOT / "snippets" / "install" / "compat.json"
+RUNNER_STATE = ".hokusai/docs-runner.json"  # tests/docs/runner.py's STATE_FILE
 PYTEST_NO_TESTS = 5
 
 
@@ -107,10 +108,13 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def doctest(session: nox.Session) -> None:
-    """Execute every page of docs/ and every docstring example."""
+    """Execute every page of docs/ and every docstring example, or only the pages named
+    after ``--`` (``nox -s doctest -- docs/register.md``). With HOKUSAI_DOCS_RUNNER set
+    (see `serve`), the pages run against the docs runner's registry."""
     install(session, "test", "docs")
     ensure_prometheus(session)  # docs/monitoring.md runs Prometheus
-    pytest(session, "docs", "tests/docs", "src/hokusai", "--doctest-modules")
+    named = any(not arg.startswith("-") for arg in session.posargs)
+    pytest(session, *(() if named else ("docs", "tests/docs", "src/hokusai", "--doctest-modules")))
 
 
 @nox.session
@@ -130,19 +134,29 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def serve(session: nox.Session) -> None:
-    """The live docs on http://127.0.0.1:8000, in the environment the Quickstart uses.
+    """The live docs on http://127.0.0.1:8000, next to a running local registry (the
+    docs runner), in the environment the Quickstart uses.
 
-    It starts no registry: the Quickstart's `hokusai local up --detach` does, in the
-    reader's own folder, so nothing else takes its port.
+    The runner (`tests/docs/runner.py`: `hokusai local up` on free ports, data in
+    .hokusai/docs-runner/, and the warm interpreter) checks each page you save, in the
+    preview, and serves `pytest docs/<page>.md` in another terminal that sets
+    HOKUSAI_DOCS_RUNNER=.hokusai/docs-runner.json. It never takes port 5000: the
+    Quickstart's `hokusai local up --detach` does, in the reader's own folder.
+    Ctrl-C stops the site, the registry and every check still running.
     """
     install(session, "docs", "test")  # the server extra and scikit-learn: all the Quickstart needs
     activate = Path(session.virtualenv.location).resolve().relative_to(ROOT) / "bin" / "activate"
     print(
-        "\nThe docs: http://127.0.0.1:8000. For the Quickstart, open a new terminal here,\n"
-        f"in {ROOT}, and activate this environment:  source {activate}\n",
+        "\nThe docs: http://127.0.0.1:8000, next to a local registry (the docs runner) that\n"
+        "checks every page you save, in the preview. To check a page in a terminal:\n"
+        f"  HOKUSAI_DOCS_RUNNER={RUNNER_STATE} python3 -m nox -R -s doctest -- docs/<page>.md\n"
+        "For the Quickstart, open a new terminal here, in "
+        f"{ROOT},\nand activate this environment:  source {activate}\n",
         flush=True,
     )
-    session.run("mkdocs", "serve", "-a", "127.0.0.1:8000")
+    session.run(
+        "python", "-m", "tests.docs.runner", "--", "mkdocs", "serve", "-a", "127.0.0.1:8000"
+    )
 
 
 @nox.session
