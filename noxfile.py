@@ -113,7 +113,7 @@ def doctest(session: nox.Session) -> None:
     (see `serve`), the pages run against the docs runner's registry."""
     install(session, "test", "docs")
     ensure_prometheus(session)  # docs/monitoring.md runs Prometheus
-    named = any(not arg.startswith("-") for arg in session.posargs)
+    named = any(Path(arg.split("::")[0]).exists() for arg in session.posargs)
     pytest(session, *(() if named else ("docs", "tests/docs", "src/hokusai", "--doctest-modules")))
 
 
