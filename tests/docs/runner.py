@@ -208,6 +208,19 @@ def _descendants(pid: int) -> set[int]:
     return found
 
 
+def _adopt_orphans() -> None:
+    """Become the parent of every orphan below this process (Linux's child subreaper):
+    a check whose mkdocs already exited stays among the processes stopped at the end."""
+    import ctypes
+    import ctypes.util
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1)
+
+
+_PR_SET_CHILD_SUBREAPER = 36
+
+
 def run(command: list[str], state_path: Path) -> int:
     """Start the registry and the warm interpreter, describe them in ``state_path``,
     run ``command`` (if any) with ``HOKUSAI_DOCS_RUNNER`` and ``HOKUSAI_DOCS_LIVE`` set,
@@ -225,6 +238,7 @@ def run(command: list[str], state_path: Path) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    _adopt_orphans()
     child = None
     shutil.rmtree(FOLDER, ignore_errors=True)  # every runner starts from an empty registry
     starter = Starter(FOLDER / "data", keep=True)
