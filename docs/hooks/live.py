@@ -17,7 +17,6 @@ runs nothing: a page is checked when it is saved.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import html
 import json
 import os
@@ -33,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 try:
     from tests.docs.runner import FOLDER, LIVE_VARIABLE, STATE_VARIABLE
+    from tests.docs.stamp import page_hash
 finally:
     sys.path.remove(str(ROOT))
 
@@ -40,20 +40,9 @@ ENABLED = os.environ.get(LIVE_VARIABLE) == "1"
 TIME_LIMIT = float(os.environ.get("HOKUSAI_DOCS_LIVE_LIMIT", "60"))
 RUN_MARKER = "HOKUSAI_DOCS_LIVE_RUN"  # in every process of one check: how a hang is stopped
 LIVE = FOLDER / "live"  # per page: its digest when last seen, its last check
-INCLUDE = re.compile(r"""-+8<-+\s+["'](?P<path>[^"':]+)""")
 FENCE_LINE = re.compile(r"^(?P<indent>[ \t>]*)(`{3,}|~{3,})")
 PLACEHOLDER = re.compile(r'(?:<p>)?<span class="live-check" data-line="(\d+)"></span>(?:</p>)?')
 ERROR_CLASS = re.compile(r"^[\w.]+\.DocBlockError: ")
-
-
-def _digest(source: Path) -> str:
-    """The page's text and that of every file it includes."""
-    text = source.read_text()
-    digest = hashlib.sha256(text.encode())
-    for match in INCLUDE.finditer(text):
-        included = ROOT / match["path"]
-        digest.update(included.read_bytes() if included.exists() else b"missing")
-    return digest.hexdigest()
 
 
 def _record(page: str) -> Path:
@@ -133,7 +122,7 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     name = f"docs/{page.file.src_uri}"
     LIVE.mkdir(parents=True, exist_ok=True)
     record = _load(name)
-    digest = _digest(Path(page.file.abs_src_path))
+    digest = page_hash(Path(page.file.abs_src_path))  # the page and what it includes
     if record.get("digest") not in (None, digest):  # saved since the last build: check it
         record["check"] = check(name)
     record["digest"] = digest

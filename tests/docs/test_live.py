@@ -107,7 +107,7 @@ def test_a_writer_sees_each_saved_block_fail_and_pass_in_the_preview(serve):
         assert "TypeError" in failed.inner_text()
         assert "model_nme" in failed.inner_text()
         assert "docs/register.md:36" in failed.inner_text()
-        failed.scroll_into_view_if_needed()
+        failed.evaluate("block => block.scrollIntoView({block: 'center'})")
         if evidence:
             tab.screenshot(path=f"{evidence}/writer-failed.png")
 
@@ -115,7 +115,7 @@ def test_a_writer_sees_each_saved_block_fail_and_pass_in_the_preview(serve):
         tab.locator(".live-banner.live-passed").wait_for(timeout=90_000)
         assert tab.locator(".live-check.live-failed").count() == 0
         assert tab.locator(".live-check.live-passed").count() >= 10
-        tab.locator(".live-check.live-passed").nth(3).scroll_into_view_if_needed()
+        tab.locator(".live-check").nth(3).evaluate("b => b.scrollIntoView({block: 'center'})")
         if evidence:
             tab.screenshot(path=f"{evidence}/writer-passed.png")
 
