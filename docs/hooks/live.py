@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 try:
-    from tests.docs.runner import FOLDER, LIVE_VARIABLE, STATE_VARIABLE
+    from tests.docs.runner import LIVE_VARIABLE, STATE_FILE, folder, state_path_from
     from tests.docs.stamp import page_hash
 finally:
     sys.path.remove(str(ROOT))
@@ -39,7 +39,8 @@ finally:
 ENABLED = os.environ.get(LIVE_VARIABLE) == "1"
 TIME_LIMIT = float(os.environ.get("HOKUSAI_DOCS_LIVE_LIMIT", "60"))
 RUN_MARKER = "HOKUSAI_DOCS_LIVE_RUN"  # in every process of one check: how a hang is stopped
-LIVE = FOLDER / "live"  # per page: its digest when last seen, its last check
+STATE = state_path_from(os.environ) or STATE_FILE
+LIVE = folder(STATE) / "live"  # per page: its digest when last seen, its last check
 FENCE_LINE = re.compile(r"^(?P<indent>[ \t>]*)(`{3,}|~{3,})")
 PLACEHOLDER = re.compile(r'(?:<p>)?<span class="live-check" data-line="(\d+)"></span>(?:</p>)?')
 ERROR_CLASS = re.compile(r"^[\w.]+\.DocBlockError: ")
@@ -59,12 +60,9 @@ def _runner_environment() -> dict[str, str]:
     """The environment of a check: the runner's warm interpreter first on PATH (pytest
     itself then starts with MLflow imported)."""
     env = dict(os.environ)
-    name = env.get(STATE_VARIABLE)
-    state_path = Path(name) if name else None
-    if state_path is not None and not state_path.is_absolute():
-        state_path = ROOT / state_path
+    state_path = STATE
     deadline = time.monotonic() + TIME_LIMIT
-    while state_path is not None and not state_path.exists() and time.monotonic() < deadline:
+    while not state_path.exists() and time.monotonic() < deadline:
         time.sleep(0.2)  # the runner is still starting its registry
     with contextlib.suppress(OSError, ValueError, KeyError):
         warm = json.loads(state_path.read_text())["warm_env"]

@@ -41,7 +41,6 @@ ROOT = Path(__file__).resolve().parents[2]
 STATE_VARIABLE = "HOKUSAI_DOCS_RUNNER"
 LIVE_VARIABLE = "HOKUSAI_DOCS_LIVE"  # set for `mkdocs serve`: docs/hooks/live.py checks pages
 STATE_FILE = ROOT / ".hokusai" / "docs-runner.json"
-FOLDER = ROOT / ".hokusai" / "docs-runner"
 LOCK_TIMEOUT = 120.0
 DATABASES = ("mlflow/mlflow.db", "keys.db")  # in the registry's data folder
 
@@ -69,6 +68,17 @@ class RunnerState:
     @classmethod
     def read(cls, path: Path) -> RunnerState:
         return cls(**json.loads(path.read_text()))
+
+
+def folder(state_path: Path) -> Path:
+    """The runner's own folder, beside its state file: ``.hokusai/docs-runner/``."""
+    return state_path.with_suffix("")
+
+
+def state_path_from(env) -> Path | None:
+    """The state file ``HOKUSAI_DOCS_RUNNER`` names (relative to the checkout), if any."""
+    name = env.get(STATE_VARIABLE)
+    return None if not name else Path(name) if Path(name).is_absolute() else ROOT / name
 
 
 def source_stamp() -> str:
@@ -117,10 +127,10 @@ class Attached:
 def attached() -> Attached:
     """The runner named by ``HOKUSAI_DOCS_RUNNER``, locked and reset for this process;
     decided once per process."""
-    name = os.environ.get(STATE_VARIABLE)
-    if not name:
+    path = state_path_from(os.environ)
+    if path is None:
         return Attached(None, "")
-    path = Path(name) if Path(name).is_absolute() else ROOT / name
+    name = os.environ[STATE_VARIABLE]
     if not path.exists():
         return Attached(None, f"docs runner: {name} does not exist; starting a registry of our own")
     try:
@@ -240,8 +250,8 @@ def run(command: list[str], state_path: Path) -> int:
     signal.signal(signal.SIGINT, stop)
     _adopt_orphans()
     child = None
-    shutil.rmtree(FOLDER, ignore_errors=True)  # every runner starts from an empty registry
-    starter = Starter(FOLDER / "data", keep=True)
+    shutil.rmtree(folder(state_path), ignore_errors=True)  # every runner starts empty
+    starter = Starter(folder(state_path) / "data", keep=True)
     warm = WarmInterpreter()
     state_path.unlink(missing_ok=True)
     try:
