@@ -99,7 +99,7 @@ def table(figures: dict[str, dict[str, float]]) -> str:
     for page, f in figures.items():
         lines.append(
             f"| `{page}` | {f['cold']:.1f} s | {f['runner']:.1f} s | {f['preview']:.1f} s "
-            f"| {f['cold'] / f['runner']:.1f}× | {f['cold'] / f['preview']:.1f}× |"
+            f"| {f['cold'] / f['runner']:.1f}x | {f['cold'] / f['preview']:.1f}x |"
         )
     return "\n".join(lines)
 
