@@ -148,10 +148,9 @@ def serve(session: nox.Session) -> None:
     activate = Path(session.virtualenv.location).resolve().relative_to(ROOT) / "bin" / "activate"
     print(
         "\nThe docs: http://127.0.0.1:8000, next to a local registry (the docs runner) that\n"
-        "checks every page you save, in the preview. To check a page in a terminal:\n"
-        f"  HOKUSAI_DOCS_RUNNER={RUNNER_STATE} python3 -m nox -R -s doctest -- docs/<page>.md\n"
-        "For the Quickstart, open a new terminal here, in "
-        f"{ROOT},\nand activate this environment:  source {activate}\n",
+        "checks every page you save, in the preview. In a new terminal here, in "
+        f"{ROOT},\nactivate this environment (the Quickstart's too):  source {activate}\n"
+        f"and check a page:  HOKUSAI_DOCS_RUNNER={RUNNER_STATE} python -m pytest docs/<page>.md\n",
         flush=True,
     )
     session.run(
