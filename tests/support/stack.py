@@ -39,13 +39,21 @@ TEST_ENVIRONMENT = {
 _EXPORT = re.compile(r"^export (\w+)=(\S+)$")
 
 
+@dataclass(frozen=True)
+class RunningElsewhere:
+    """A ``hokusai local up`` this run did not start (the docs runner's,
+    `tests.docs.runner`): its pid, for the tests that look at its processes."""
+
+    pid: int
+
+
 @dataclass
 class LocalRegistry:
     """The running registry: its gateway URL, exported variables and data directory."""
 
     data_dir: Path
     port: int
-    process: subprocess.Popen | None  # None: the docs runner's (tests/docs/runner.py)
+    process: subprocess.Popen | RunningElsewhere
     env: dict[str, str] = field(default_factory=dict)
     output: list[str] = field(default_factory=list)
 
@@ -135,7 +143,7 @@ class Starter:
 
     def stop(self) -> None:
         process = self.registry.process if self.registry is not None else None
-        if process is not None and process.poll() is None:
+        if isinstance(process, subprocess.Popen) and process.poll() is None:
             process.send_signal(signal.SIGTERM)
             try:
                 process.wait(30)
@@ -158,7 +166,9 @@ class SessionStarter(Starter):
         if state is None:
             super().start()
             return
-        self.registry = LocalRegistry(Path(state.data_dir), state.port, None, dict(state.env))
+        self.registry = LocalRegistry(
+            Path(state.data_dir), state.port, RunningElsewhere(state.registry_pid), dict(state.env)
+        )
         self.ready.set()
 
 
