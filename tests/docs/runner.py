@@ -33,7 +33,9 @@ import shutil
 import signal
 import sqlite3
 import sys
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -204,18 +206,33 @@ def _copy(source: Path, target: Path) -> None:
 # --- the runner itself --------------------------------------------------------------------
 
 
+def _children(pid: int) -> set[int]:
+    """The processes whose parent is ``pid`` (Linux: /proc/<pid>/task/*/children)."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        with contextlib.suppress(OSError):
+            found.update(map(int, task.read_text().split()))
+    return found
+
+
 def _descendants(pid: int) -> set[int]:
-    """Every process below ``pid`` (Linux: /proc/<pid>/task/*/children)."""
+    """Every process below ``pid``."""
     found: set[int] = set()
     todo = [pid]
     while todo:
-        for task in Path(f"/proc/{todo.pop()}/task").glob("*/children"):
-            with contextlib.suppress(OSError):
-                for child in map(int, task.read_text().split()):
-                    if child not in found:
-                        found.add(child)
-                        todo.append(child)
+        for child in _children(todo.pop()) - found:
+            found.add(child)
+            todo.append(child)
     return found
+
+
+def _reap_adopted(own: Callable[[], set[int]], stop: threading.Event) -> None:
+    """Collect the exit status of adopted orphans once they end (else they stay zombies);
+    this process's own children are left to their ``Popen``."""
+    while not stop.wait(1.0):
+        for pid in _children(os.getpid()) - own():
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
 
 
 def _adopt_orphans() -> None:
@@ -254,6 +271,13 @@ def run(command: list[str], state_path: Path) -> int:
     starter = Starter(folder(state_path) / "data", keep=True)
     warm = WarmInterpreter()
     state_path.unlink(missing_ok=True)
+    reaping = threading.Event()
+
+    def own() -> set[int]:
+        registry = starter.registry.process if starter.registry is not None else None
+        return {process.pid for process in (child, warm.process, registry) if process is not None}
+
+    threading.Thread(target=_reap_adopted, args=(own, reaping), daemon=True).start()
     try:
         if command:
             env = {**os.environ, STATE_VARIABLE: str(state_path), LIVE_VARIABLE: "1"}
@@ -276,6 +300,7 @@ def run(command: list[str], state_path: Path) -> int:
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        reaping.set()
         left = _descendants(os.getpid())
         state_path.unlink(missing_ok=True)
         if child is not None and child.poll() is None:
