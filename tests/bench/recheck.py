@@ -2,9 +2,10 @@
 
 Run from the repository root (``nox -s bench`` runs it after the gateway table)::
 
-    python -m tests.bench.recheck [--repeats N] [--json PATH]
+    python -m tests.bench.recheck [--repeats N] [--json PATH] [--pages docs/<page>.md …]
 
-For the Quickstart and Troubleshooting pages, the wall time of ``pytest docs/<page>.md``:
+For the Quickstart, Troubleshooting and Register pages, the wall time of
+``pytest docs/<page>.md``:
 
 * *cold*: no runner; the run starts its own registry and warm interpreter, as before;
 * *runner*: ``HOKUSAI_DOCS_RUNNER`` names a running docs runner (``tests/docs/runner.py``,
@@ -33,7 +34,8 @@ from tests.docs.runner import STATE_VARIABLE
 from tests.support.polling import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ("docs/quickstart.md", "docs/troubleshooting.md")
+# The issue's two pages; Register, a page with no install block and no registry of its own.
+PAGES = ("docs/quickstart.md", "docs/troubleshooting.md", "docs/register.md")
 QUIET = ["-q", "-p", "no:cacheprovider", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
 
 
@@ -64,10 +66,10 @@ def _environment(state: Path | None = None, preview: bool = False) -> dict[str, 
     return env
 
 
-def measure(repeats: int = 3) -> dict[str, dict[str, float]]:
+def measure(repeats: int = 3, pages=PAGES) -> dict[str, dict[str, float]]:
     """{page: {"cold": s, "runner": s, "preview": s}}."""
-    figures: dict[str, dict[str, float]] = {page: {} for page in PAGES}
-    for page in PAGES:
+    figures: dict[str, dict[str, float]] = {page: {} for page in pages}
+    for page in pages:
         log(f"{page}: cold")
         figures[page]["cold"] = timed(page, _environment())
     with tempfile.TemporaryDirectory(prefix="hokusai-recheck-") as tmp:
@@ -79,7 +81,7 @@ def measure(repeats: int = 3) -> dict[str, dict[str, float]]:
             eventually(lambda: state.exists() or runner.poll() is not None, "the runner", 300)
             if not state.exists():
                 raise RuntimeError("the docs runner exited before it was ready")
-            for page in PAGES:
+            for page in pages:
                 for mode, env in (("runner", _environment(state)),
                                   ("preview", _environment(state, preview=True))):  # fmt: skip
                     log(f"{page}: {mode} x{repeats}")
@@ -108,8 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", help="also write the figures here")
+    parser.add_argument("--pages", nargs="+", default=PAGES, help="default: %(default)s")
     args = parser.parse_args(argv)
-    figures = measure(args.repeats)
+    figures = measure(args.repeats, args.pages)
     print("\nOne page re-checked (`pytest docs/<page>.md`, wall time):\n")
     print(table(figures), flush=True)
     if args.json:
