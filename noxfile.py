@@ -25,7 +25,6 @@ nox.options.sessions = ["lint", "tests"]
 
 ROOT = Path(__file__).parent
 COMPAT_RECORD = ROOT / "snippets" / "install" / "compat.json"
-RUNNER_STATE = ".hokusai/docs-runner.json"  # tests/docs/runner.py's STATE_FILE
 PYTEST_NO_TESTS = 5
 
 
@@ -139,9 +138,10 @@ def serve(session: nox.Session) -> None:
 
     The runner (`tests/docs/runner.py`: `hokusai local up` on free ports, data in
     .hokusai/docs-runner/, and the warm interpreter) checks each page you save, in the
-    preview, and serves `pytest docs/<page>.md` in another terminal that sets
-    HOKUSAI_DOCS_RUNNER=.hokusai/docs-runner.json. It never takes port 5000: the
-    Quickstart's `hokusai local up --detach` does, in the reader's own folder.
+    preview, and serves `python -m tests.docs.runner check docs/<page>.md` (or pytest
+    with HOKUSAI_DOCS_RUNNER=.hokusai/docs-runner.json) in another terminal. It never
+    takes port 5000: the Quickstart's `hokusai local up --detach` does, in the reader's
+    own folder.
     Ctrl-C stops the site, the registry and every check still running.
     """
     install(session, "docs", "test")  # the server extra and scikit-learn: all the Quickstart needs
@@ -150,7 +150,7 @@ def serve(session: nox.Session) -> None:
         "\nThe docs: http://127.0.0.1:8000, next to a local registry (the docs runner) that\n"
         "checks every page you save, in the preview. In a new terminal here, in "
         f"{ROOT},\nactivate this environment (the Quickstart's too):  source {activate}\n"
-        f"and check a page:  HOKUSAI_DOCS_RUNNER={RUNNER_STATE} python -m pytest docs/<page>.md\n",
+        "and check a page against the runner:  python -m tests.docs.runner check docs/<page>.md\n",
         flush=True,
     )
     session.run(

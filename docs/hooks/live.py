@@ -31,7 +31,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 try:
-    from tests.docs.runner import LIVE_VARIABLE, STATE_FILE, folder, state_path_from
+    from tests.docs.runner import (
+        LIVE_VARIABLE,
+        STATE_FILE,
+        WARM_PYTEST,
+        folder,
+        state_path_from,
+        warm_environment,
+    )
     from tests.docs.stamp import page_hash
 finally:
     sys.path.remove(str(ROOT))
@@ -57,20 +64,16 @@ def _load(page: str) -> dict:
 
 
 def _runner_environment() -> dict[str, str]:
-    """The environment of a check: the runner's warm interpreter first on PATH (pytest
-    itself then starts with MLflow imported)."""
-    env = dict(os.environ)
-    state_path = STATE
+    """The environment of a check: the runner's, with its warm interpreter first on
+    PATH (pytest itself then starts with MLflow imported)."""
     deadline = time.monotonic() + TIME_LIMIT
-    while not state_path.exists() and time.monotonic() < deadline:
+    while not STATE.exists() and time.monotonic() < deadline:
         time.sleep(0.2)  # the runner is still starting its registry
-    with contextlib.suppress(OSError, ValueError, KeyError):
-        warm = json.loads(state_path.read_text())["warm_env"]
-        env.update({k: v for k, v in warm.items() if k != "PATH"})
-        env["PATH"] = os.pathsep.join(p for p in (warm.get("PATH"), env.get("PATH")) if p)
-        return env
-    env["PATH"] = os.pathsep.join((str(Path(sys.executable).parent), env.get("PATH", "")))
-    return env
+    try:
+        return warm_environment(STATE, dict(os.environ))
+    except (OSError, ValueError, TypeError):  # no runner: the harness starts its own
+        path = os.pathsep.join((str(Path(sys.executable).parent), os.environ.get("PATH", "")))
+        return {**os.environ, "PATH": path}
 
 
 def _stop(marker: str) -> None:
@@ -89,8 +92,7 @@ def check(page: str) -> dict:
     env = {**_runner_environment(), "HOKUSAI_DOCS_RESULTS": str(results), RUN_MARKER: marker}
     started = time.monotonic()
     process = subprocess.Popen(
-        ["python", "-m", "pytest", page, "-q", "-p", "no:cacheprovider",
-         "-W", "ignore::pytest.PytestAssertRewriteWarning"],
+        ["python", "-m", "pytest", page, "-q", *WARM_PYTEST],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True,
     )  # fmt: skip

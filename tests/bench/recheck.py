@@ -11,7 +11,7 @@ For the Quickstart, Troubleshooting and Register pages, the wall time of
 * *runner*: ``HOKUSAI_DOCS_RUNNER`` names a running docs runner (``tests/docs/runner.py``,
   what ``nox -s serve`` starts); the run reuses its registry and warm interpreter;
 * *preview*: the same, with pytest itself forked from the warm interpreter, as the live
-  preview (``docs/hooks/live.py``) runs it.
+  preview (``docs/hooks/live.py``) and ``python -m tests.docs.runner check`` run it.
 
 Each figure is the median of ``--repeats`` runs (the cold one: of one run, since each
 boots MLflow). Every run must pass; a failed run is reported, not timed.
@@ -30,13 +30,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.docs.runner import STATE_VARIABLE
+from tests.docs.runner import STATE_VARIABLE, WARM_PYTEST, warm_environment
 from tests.support.polling import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 # The two pages; Register, a page with no install block and no registry of its own.
 PAGES = ("docs/quickstart.md", "docs/troubleshooting.md", "docs/register.md")
-QUIET = ["-q", "-p", "no:cacheprovider", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+QUIET = ["-q", *WARM_PYTEST]
 
 
 def log(message: str) -> None:
@@ -59,11 +59,7 @@ def _environment(state: Path | None = None, preview: bool = False) -> dict[str, 
     env["PATH"] = os.pathsep.join((str(Path(sys.executable).parent), env.get("PATH", "")))
     if state is not None:
         env[STATE_VARIABLE] = str(state)
-    if preview:
-        warm = json.loads(state.read_text())["warm_env"]
-        env.update({k: v for k, v in warm.items() if k != "PATH"})
-        env["PATH"] = os.pathsep.join((warm["PATH"], env["PATH"]))
-    return env
+    return warm_environment(state, env) if preview else env
 
 
 def measure(repeats: int = 3, pages=PAGES) -> dict[str, dict[str, float]]:

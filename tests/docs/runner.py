@@ -32,6 +32,7 @@ import os
 import shutil
 import signal
 import sqlite3
+import subprocess
 import sys
 import threading
 import time
@@ -252,7 +253,6 @@ def run(command: list[str], state_path: Path) -> int:
     """Start the registry and the warm interpreter, describe them in ``state_path``,
     run ``command`` (if any) with ``HOKUSAI_DOCS_RUNNER`` and ``HOKUSAI_DOCS_LIVE`` set,
     and stop everything when it ends or on SIGINT/SIGTERM."""
-    import subprocess
 
     from tests.docs.warm import WarmInterpreter
     from tests.support.stack import Starter
@@ -323,8 +323,39 @@ def _shown(path: Path) -> str:
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
+def warm_environment(state_path: Path, env: dict[str, str]) -> dict[str, str]:
+    """``env`` for a run that uses the runner at ``state_path``, with the runner's warm
+    interpreter first on PATH: ``python -m pytest`` then starts with MLflow imported."""
+    warm = RunnerState.read(state_path).warm_env
+    env = {**env, **{k: v for k, v in warm.items() if k != "PATH"}}
+    env["PATH"] = os.pathsep.join(p for p in (warm.get("PATH"), env.get("PATH")) if p)
+    env[STATE_VARIABLE] = str(state_path)
+    return env
+
+
+# The warm interpreter imported anyio before pytest could rewrite its asserts: harmless.
+WARM_PYTEST = ["-p", "no:cacheprovider", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+
+
+def check(pytest_args: list[str], state_path: Path) -> int:
+    """``pytest <args>`` forked from the runner's warm interpreter, against its
+    registry, as the live preview runs a page; without a usable runner, as usual."""
+    why = "none is running" if not state_path.exists() else problem(RunnerState.read(state_path))
+    if why is None:
+        env = warm_environment(state_path, dict(os.environ))
+        command = ["python", "-m", "pytest", *WARM_PYTEST, *pytest_args]
+    else:
+        print(f"docs runner: not using {_shown(state_path)}: {why}", file=sys.stderr, flush=True)
+        env, command = dict(os.environ), [sys.executable, "-m", "pytest", *pytest_args]
+    return subprocess.call(command, cwd=ROOT, env=env)
+
+
 def main(argv: list[str]) -> int:
-    state_path = STATE_FILE
+    """``[--state FILE] [-- COMMAND…]``: run a runner (around COMMAND);
+    ``check PYTEST-ARGS…``: check pages against the running one."""
+    state_path = state_path_from(os.environ) or STATE_FILE
+    if argv[:1] == ["check"]:
+        return check(argv[1:], state_path)
     if argv[:1] == ["--state"]:
         state_path, argv = Path(argv[1]).resolve(), argv[2:]
     if argv[:1] == ["--"]:
