@@ -329,7 +329,7 @@ def warm_environment(state_path: Path, env: dict[str, str]) -> dict[str, str]:
     warm = RunnerState.read(state_path).warm_env
     env = {**env, **{k: v for k, v in warm.items() if k != "PATH"}}
     env["PATH"] = os.pathsep.join(p for p in (warm.get("PATH"), env.get("PATH")) if p)
-    env[STATE_VARIABLE] = str(state_path)
+    env[STATE_VARIABLE] = _shown(state_path)  # relative to the checkout, as serve prints it
     return env
 
 
