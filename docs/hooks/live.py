@@ -171,7 +171,9 @@ def _banner(page: str, found: dict | None) -> str:
     if "timeout" in found:
         return (
             f'<div class="live-banner live-failed">{when}: stopped after {found["timeout"]:.0f} s, '
-            f"the page did not finish (<code>HOKUSAI_DOCS_LIVE_LIMIT</code>). Its last output:"
+            "the page did not finish: a block hangs, or the page needs longer (a page with "
+            "install blocks, or the Quickstart's reader session: raise "
+            f"<code>HOKUSAI_DOCS_LIVE_LIMIT</code>). Its last output:"
             f"<pre>{html.escape(found.get('output', ''))}</pre></div>"
         )
     states = [block["state"] for block in found["blocks"]]
