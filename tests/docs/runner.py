@@ -268,7 +268,7 @@ def run(command: list[str], state_path: Path) -> int:
     _adopt_orphans()
     child = None
     shutil.rmtree(folder(state_path), ignore_errors=True)  # every runner starts empty
-    starter = Starter(folder(state_path) / "data", keep=True)
+    starter = Starter(folder(state_path) / "data")
     warm = WarmInterpreter()
     state_path.unlink(missing_ok=True)
     reaping = threading.Event()

@@ -94,11 +94,11 @@ class Starter:
 
     Its data folder is temporary, or ``data_dir`` (kept, for the docs runner)."""
 
-    def __init__(self, data_dir: Path | None = None, keep: bool = False) -> None:
+    def __init__(self, data_dir: Path | None = None) -> None:
         self.registry: LocalRegistry | None = None
         self.error: str | None = None
         self.ready = threading.Event()
-        self.tmp = None if keep else tempfile.TemporaryDirectory(prefix="hokusai-tests-")
+        self.tmp = None if data_dir else tempfile.TemporaryDirectory(prefix="hokusai-tests-")
         self.data_dir = data_dir or Path(self.tmp.name) / "data"
 
     def start(self) -> None:
@@ -212,8 +212,9 @@ def pytest_collection_modifyitems(session, config, items: list[pytest.Item]) -> 
 def pytest_collection_finish(session: pytest.Session) -> None:
     from tests.docs.runner import attached
 
-    if attached.cache_info().currsize and attached().message:  # decided: say which, once
-        session.config.pluginmanager.get_plugin("terminalreporter").write_line(attached().message)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter and attached.cache_info().currsize and attached().message:  # decided: say which
+        reporter.write_line(attached().message)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
