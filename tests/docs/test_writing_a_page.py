@@ -87,6 +87,8 @@ def test_the_preview_marks_each_saved_block(serve):
 
     page_file = serve.copy / "docs" / "register.md"
     original = page_file.read_text()
+    record = serve.copy / ".ci-artifacts" / "verified-run.json"  # the terminal checks wrote it
+    recorded = record.read_text()
     evidence = os.environ.get("HOKUSAI_EVIDENCE_DIR")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -119,6 +121,7 @@ def test_the_preview_marks_each_saved_block(serve):
         assert f"stopped after {LIMIT} s" in banner.inner_text()
         browser.close()
     page_file.write_text(original)
+    assert record.read_text() == recorded, "a preview check rewrote the verified-run record"
     hung = [pid for pid in _descendants(serve.pid) if b"6071" in _cmdline(pid)]
     assert not hung, "the hanging block's process survived the time limit"
 
