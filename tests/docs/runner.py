@@ -8,6 +8,8 @@ variables and data folder, the warm interpreter's socket). A test run whose
 environment names that file in ``HOKUSAI_DOCS_RUNNER`` uses both instead of starting
 its own (`tests.support.stack`, `tests.docs.warm`): checking one page then costs
 seconds instead of the 25 s of booting MLflow and preloading MLflow again.
+``python -m tests.docs.runner check docs/<page>.md`` goes one step further, as the live
+preview does (``docs/hooks/live.py``): pytest itself is forked from the warm interpreter.
 
 A run that uses the runner:
 
