@@ -5,8 +5,9 @@ untouched): ``python3 -m nox -s serve`` (the real session: its venv in the copy'
 ``.nox/``, the docs runner, ``mkdocs serve``), then, in a second shell, the terminal
 re-check, twice. Then the preview in Chromium: open the Register page; break a keyword
 in one of its blocks and save: the block shows failed, with the ``TypeError`` and its
-page line; undo: green again; a block that hangs: stopped after the time limit, saying
-so, and its process gone. Last, Ctrl-C (SIGINT to serve's process group, as a terminal
+page line; undo: green again; a snippet a page includes saved with one more line of
+output: that page fails with the diff, and passes once it is undone; a block that
+hangs: stopped after the time limit, saying so, and its process gone. Last, Ctrl-C (SIGINT to serve's process group, as a terminal
 sends it): no process is left. With ``HOKUSAI_EVIDENCE_DIR`` set, the failed and the
 passed states are screenshotted there (``writer-failed.png``, ``writer-passed.png``).
 """
@@ -115,6 +116,17 @@ def test_the_preview_marks_each_saved_block(serve):
         if evidence:
             tab.screenshot(path=f"{evidence}/writer-passed.png")
 
+        snippet = serve.copy / "snippets" / "mlflow_client" / "log_and_register.py"
+        shown = snippet.read_text()
+        snippet.write_text(shown + 'print("one line more")\n')  # a snippet a page includes
+        eventually(lambda: _opens(tab, SERVE_AT + "/mlflow-client/"), "the page", 60)
+        stale = tab.locator(".live-check.live-failed", has_text="log_and_register.out")
+        stale.wait_for(timeout=90_000)
+        assert "+one line more" in stale.inner_text()
+        snippet.write_text(shown)
+        tab.locator(".live-banner.live-passed").wait_for(timeout=90_000)
+
+        tab.goto(SERVE_AT + "/register/")
         page_file.write_text(original + HANG)  # a block that never ends
         banner = tab.locator(".live-banner", has_text="stopped after")
         banner.wait_for(timeout=(LIMIT + 60) * 1000)
