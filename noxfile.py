@@ -116,10 +116,13 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def doctest(session: nox.Session) -> None:
-    """Execute every page of docs/ and every docstring example."""
+    """Execute every page of docs/ and every docstring example, or only the pages named
+    after ``--`` (``nox -s doctest -- docs/register.md``). With HOKUSAI_DOCS_RUNNER set
+    (see `serve`), the pages run against the docs runner's registry."""
     install(session, "test", "docs")
     ensure_prometheus(session)  # docs/monitoring.md runs Prometheus
-    pytest(session, "docs", "tests/docs", "src/hokusai", "--doctest-modules")
+    named = any(Path(arg.split("::")[0]).exists() for arg in session.posargs)
+    pytest(session, *(() if named else ("docs", "tests/docs", "src/hokusai", "--doctest-modules")))
 
 
 @nox.session
@@ -141,19 +144,29 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def serve(session: nox.Session) -> None:
-    """The live docs on http://127.0.0.1:8000, in the environment the Quickstart uses.
+    """The live docs on http://127.0.0.1:8000, next to a running local registry (the
+    docs runner), in the environment the Quickstart uses.
 
-    It starts no registry: the Quickstart's `hokusai local up --detach` does, in the
-    reader's own folder, so nothing else takes its port.
+    The runner (`tests/docs/runner.py`: `hokusai local up` on free ports, data in
+    .hokusai/docs-runner/, and the warm interpreter) checks each page you save, in the
+    preview, and serves `python -m tests.docs.runner check docs/<page>.md` (or pytest
+    with HOKUSAI_DOCS_RUNNER=.hokusai/docs-runner.json) in another terminal. It never
+    takes port 5000: the Quickstart's `hokusai local up --detach` does, in the reader's
+    own folder.
+    Ctrl-C stops the site, the registry and every check still running.
     """
     install(session, "docs", "test")  # the server extra and scikit-learn: all the Quickstart needs
     activate = Path(session.virtualenv.location).resolve().relative_to(ROOT) / "bin" / "activate"
     print(
-        "\nThe docs: http://127.0.0.1:8000. For the Quickstart, open a new terminal here,\n"
-        f"in {ROOT}, and activate this environment:  source {activate}\n",
+        "\nThe docs: http://127.0.0.1:8000, next to a local registry (the docs runner) that\n"
+        "checks every page you save, in the preview. In a new terminal here, in "
+        f"{ROOT},\nactivate this environment (the Quickstart's too):  source {activate}\n"
+        "and check a page against the runner:  python -m tests.docs.runner check docs/<page>.md\n",
         flush=True,
     )
-    session.run("mkdocs", "serve", "-a", "127.0.0.1:8000")
+    session.run(
+        "python", "-m", "tests.docs.runner", "--", "mkdocs", "serve", "-a", "127.0.0.1:8000"
+    )
 
 
 @nox.session

@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import itertools
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -26,7 +27,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from hokusai.local import free_port
-from tests.bench import procstat
+from tests.bench import procstat, recheck
 from tests.bench.artifacts import transfer
 from tests.bench.inprocess import key_verify, plugin_overhead, register_vs_raw, route_match
 from tests.bench.load import (
@@ -325,6 +326,8 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     write_json(args.json, rows, info, raw)
     log(f"wrote {args.json}")
+    if os.environ.get("HOKUSAI_BENCH_RECHECK", "1") != "0":  # one page re-checked, before/after
+        recheck.main(["--repeats", "1" if args.quick else "3"])
     if args.markdown:
         path = Path(args.markdown)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -25,6 +25,7 @@ from tests.docs.docstrings import docstring_examples_namespace, require_registry
 from tests.docs.install import VENVS, evaluate_install, page_recipes
 from tests.docs.lexers import Rejected, fences, fences_and_rejected
 from tests.docs.outcomes import Outcomes, expected_blocks
+from tests.docs.results import BlockResults, results_file
 from tests.docs.site_build import SITE
 from tests.support.stack import start_registry
 
@@ -106,7 +107,11 @@ def pytest_collection_modifyitems(config, items: list):
     # ...and at the very end the reader's sessions and the site's tests: both run in
     # the background meanwhile (the session since its page was collected).
     items.sort(key=lambda item: 2 if _checks_the_site(item) else _is_a_reader_session(item))
+    _site_checked[:] = [any(_checks_the_site(item) for item in items)]
     return result
+
+
+_site_checked: list[bool] = []  # whether this run's selection checks the built site
 
 
 def _is_a_reader_session(item) -> bool:
@@ -114,7 +119,7 @@ def _is_a_reader_session(item) -> bool:
 
 
 def pytest_runtest_setup(item) -> None:
-    if _on_a_page(item):
+    if _on_a_page(item) and any(_site_checked):
         SITE.start()  # the site builds on the idle core while the pages run
 
 
@@ -122,11 +127,18 @@ OUTCOMES = Outcomes()
 __all__ = ["docstring_examples_namespace"]  # a fixture: pytest finds it in this plugin
 
 
+RESULTS = BlockResults()
+
+
 def pytest_runtest_logreport(report) -> None:
     OUTCOMES.add(report.nodeid, report.when, report.outcome)
+    RESULTS.add(report)
 
 
 def pytest_sessionfinish(session, exitstatus) -> None:
+    if results_file() is not None:  # each block's result, for the live preview...
+        RESULTS.write(results_file())
+        return  # ...which leaves the record of the last full run alone
     # The record the site's "Verified with …" stamp is built from (tests/docs/stamp.py).
     if OUTCOMES.ran_a_page() and not ev.UPDATE_GOLDENS:
         pages = OUTCOMES.pages(expected_blocks(page_blocks))
@@ -166,9 +178,20 @@ _collect_session_page = Sybil(
 ).pytest()
 
 
+def _requested(file_path: Path, config) -> bool:
+    """Whether the command line asked for this page (pytest also calls
+    ``pytest_collect_file`` for the other files of a folder it walks through)."""
+    for arg in config.args:
+        path = Path(config.invocation_params.dir, arg.split("::")[0]).resolve()
+        if path == file_path or path in file_path.parents:
+            return True
+    return False
+
+
 def pytest_collect_file(file_path: Path, parent):
     page = _collect_page(file_path, parent) or _collect_session_page(file_path, parent)
-    if page is not None and not parent.config.option.collectonly:
+    config = parent.config
+    if page is not None and not config.option.collectonly and _requested(file_path, config):
         # Pages need both: they boot while the rest is collected.
         start_registry()
         ev.WARM.start()

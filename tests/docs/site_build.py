@@ -16,6 +16,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _production(env) -> dict[str, str]:
+    """The environment of a production build: never the live preview's (docs/hooks/live.py)."""
+    return {name: value for name, value in env.items() if name != "HOKUSAI_DOCS_LIVE"}
+
+
 class SiteBuild:
     def __init__(self) -> None:
         self.process: subprocess.Popen | None = None
@@ -35,7 +40,7 @@ class SiteBuild:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
-            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+            env={**_production(os.environ), "NO_MKDOCS_2_WARNING": "1"},
         )
 
     def result(self) -> tuple[int, str, Path]:

@@ -64,6 +64,16 @@ def site_url(site: Path):
     server.shutdown()
 
 
+def test_a_production_build_shows_no_live_preview(site: Path):
+    # docs/hooks/live.py marks blocks only under nox -s serve (HOKUSAI_DOCS_LIVE=1).
+    leaked = [
+        str(page.relative_to(site))
+        for page in site.rglob("*.html")
+        if re.search(r'class="live-(check|banner)', page.read_text())
+    ]
+    assert not leaked, f"live-preview markup in a production build: {leaked}"
+
+
 def test_strict_build_renders_every_page(site: Path):
     missing = [page for page in PAGES if not built_page(site, page).exists()]
     assert not missing, f"pages mkdocs did not build: {missing}"

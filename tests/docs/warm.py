@@ -279,7 +279,13 @@ class WarmInterpreter:
         return self.cold_reason is not None
 
     def start(self) -> None:
-        if self.cold or self.process is not None:
+        if self.cold or self.process is not None or self._env is not None:
+            return
+        from tests.docs.runner import attached
+
+        runner = attached().state
+        if runner is not None:  # the docs runner's, already warm (tests/docs/runner.py)
+            self._env = dict(runner.warm_env)
             return
         self.tmp = tempfile.TemporaryDirectory(prefix="hokusai-warm-")
         root = Path(self.tmp.name)
@@ -316,7 +322,7 @@ class WarmInterpreter:
                 warnings.warn(f"docs run cold: {self.cold_reason}", stacklevel=2)
             return {}
         self.start()
-        if self.process.stdout is not None:
+        if self.process is not None and self.process.stdout is not None:
             ready, _, _ = select.select([self.process.stdout], [], [], START_TIMEOUT)
             line = self.process.stdout.readline().strip() if ready else ""
             if line != READY:

@@ -21,8 +21,14 @@ _FENCE = re.compile(r"^(?P<indent>[ ]*)```bash\n(?P<body>.*?)^(?P=indent)```$", 
 
 def releasing_blocks() -> list[str]:
     """The bash blocks of the "Releasing" section, in order, without their indentation."""
+    return section_blocks("Releasing")
+
+
+def section_blocks(heading: str) -> list[str]:
+    """The bash blocks of CONTRIBUTING.md's ``## heading`` section, in order, without
+    their indentation."""
     text = CONTRIBUTING.read_text()
-    section = text[text.index("\n## Releasing\n") :]
+    section = text[text.index(f"\n## {heading}\n") :]
     following = section.find("\n## ", 1)
     section = section if following == -1 else section[:following]
     blocks = []

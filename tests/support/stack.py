@@ -39,13 +39,21 @@ TEST_ENVIRONMENT = {
 _EXPORT = re.compile(r"^export (\w+)=(\S+)$")
 
 
+@dataclass(frozen=True)
+class RunningElsewhere:
+    """A ``hokusai local up`` this run did not start (the docs runner's,
+    `tests.docs.runner`): its pid, for the tests that look at its processes."""
+
+    pid: int
+
+
 @dataclass
 class LocalRegistry:
     """The running registry: its gateway URL, exported variables and data directory."""
 
     data_dir: Path
     port: int
-    process: subprocess.Popen
+    process: subprocess.Popen | RunningElsewhere
     env: dict[str, str] = field(default_factory=dict)
     output: list[str] = field(default_factory=list)
 
@@ -81,14 +89,17 @@ class LocalRegistry:
         )
 
 
-class _Starter:
-    """Starts ``hokusai local up`` once, in the background; ``get()`` waits for ``Ready.``."""
+class Starter:
+    """Starts ``hokusai local up`` once, in the background; ``get()`` waits for ``Ready.``.
 
-    def __init__(self) -> None:
+    Its data folder is temporary, or ``data_dir`` (kept, for the docs runner)."""
+
+    def __init__(self, data_dir: Path | None = None) -> None:
         self.registry: LocalRegistry | None = None
         self.error: str | None = None
         self.ready = threading.Event()
-        self.tmp = tempfile.TemporaryDirectory(prefix="hokusai-tests-")
+        self.tmp = None if data_dir else tempfile.TemporaryDirectory(prefix="hokusai-tests-")
+        self.data_dir = data_dir or Path(self.tmp.name) / "data"
 
     def start(self) -> None:
         if self.registry is not None:
@@ -96,7 +107,7 @@ class _Starter:
         from hokusai.local import free_port
 
         port = free_port()
-        data_dir = Path(self.tmp.name) / "data"
+        data_dir = self.data_dir
         process = subprocess.Popen(
             [sys.executable, "-m", "hokusai", "local", "up", "--port", str(port),
              "--data-dir", str(data_dir)],
@@ -131,23 +142,44 @@ class _Starter:
         return self.registry
 
     def stop(self) -> None:
-        if self.registry is not None and self.registry.process.poll() is None:
-            self.registry.process.send_signal(signal.SIGTERM)
+        process = self.registry.process if self.registry is not None else None
+        if isinstance(process, subprocess.Popen) and process.poll() is None:
+            process.send_signal(signal.SIGTERM)
             try:
-                self.registry.process.wait(30)
+                process.wait(30)
             except subprocess.TimeoutExpired:
-                self.registry.process.kill()
-        self.tmp.cleanup()
+                process.kill()
+        if self.tmp is not None:
+            self.tmp.cleanup()
 
 
-_starter = _Starter()
+class SessionStarter(Starter):
+    """The session's registry: the docs runner's when ``HOKUSAI_DOCS_RUNNER`` names a
+    usable one (`tests.docs.runner`), else one of its own."""
+
+    def start(self) -> None:
+        if self.registry is not None:
+            return
+        from tests.docs.runner import attached
+
+        state = attached().state
+        if state is None:
+            super().start()
+            return
+        self.registry = LocalRegistry(
+            Path(state.data_dir), state.port, RunningElsewhere(state.registry_pid), dict(state.env)
+        )
+        self.ready.set()
+
+
+_starter = SessionStarter()
 
 
 @contextlib.contextmanager
 def own_registry() -> Iterator[LocalRegistry]:
     """A ``hokusai local up`` of the caller's own (say, to stop its MLflow), started as
     the session's is and stopped on exit. Its variables are not exported."""
-    starter = _Starter()
+    starter = Starter()
     starter.start()
     try:
         yield starter.get()
@@ -175,6 +207,14 @@ def pytest_collection_modifyitems(session, config, items: list[pytest.Item]) -> 
     items.sort(key=lambda item: bool(_uses_stack(item)))
     if any(_uses_stack(item) for item in items) and not config.option.collectonly:
         _starter.start()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    from tests.docs.runner import attached
+
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter and attached.cache_info().currsize and attached().message:  # decided: say which
+        reporter.write_line(attached().message)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
