@@ -4,7 +4,8 @@
 * ``test_site.py``'s ``test_page_renders_as_executed[<page>]`` and
   ``test_copy_buttons_copy_what_ran[<page>]`` are the page's site checks;
 * a docstring example of ``src/hokusai`` speaks for ``reference/api.md``, which shows it;
-* every other test of ``tests/docs/`` is the harness's own.
+* every other test of ``tests/docs/``, and a docstring example of the site's own hooks
+  (``docs/hooks/*.py``), is the harness's own.
 
 A page passes when every one of its blocks ran and passed (none deselected or
 skipped) and both its site checks passed. The record (:mod:`tests.docs.stamp`) is
@@ -39,13 +40,13 @@ class Outcomes:
             return  # setup/teardown passing says nothing; failing fails the test
         path = nodeid.split("::", 1)[0]
         site = SITE_CHECK.match(nodeid)
-        if path.startswith("docs/"):
+        if path.startswith("docs/") and path.endswith(".md"):
             self._note(self.blocks[path.removeprefix("docs/")], nodeid, outcome)
         elif site and site["test"] in stamp.SITE_CHECKS:
             self._note(self.checks[site["page"]], stamp.SITE_CHECKS[site["test"]], outcome)
         elif path.startswith("src/hokusai/"):
             self._note(self.blocks[API_PAGE], nodeid, outcome)
-        elif path.startswith("tests/docs/"):
+        elif path.startswith(("tests/docs/", "docs/")):
             self._note(self.harness, nodeid, outcome)
 
     @staticmethod

@@ -79,6 +79,14 @@ def test_a_page_whose_site_checks_or_blocks_did_not_all_run_is_not_passed():
     assert outcomes.pages(lambda page: 2)["docs/quickstart.md"]["passed"] is False  # one deselected
 
 
+def test_a_docstring_example_of_a_hook_is_the_harness_not_a_page():
+    outcomes = Outcomes()
+    outcomes.add("docs/hooks/release.py::hooks.release.placeholder_urls", "call", "passed")
+    assert outcomes.pages(lambda page: 0) == {} and outcomes.harness_passed()
+    outcomes.add("docs/hooks/release.py::hooks.release.placeholder_urls", "call", "failed")
+    assert not outcomes.harness_passed()
+
+
 def test_the_record_round_trips(tmp_path):
     written = stamp.write(
         {"docs/index.md": {"sha256": "h", "passed": True}}, True, True, tmp_path / "r.json"
