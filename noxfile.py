@@ -248,8 +248,9 @@ def stress(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Gateway vs direct MLflow vs nginx, and `nox -s doctest`'s time; prints ratios, writes JSON."""
-    install(session, "test")
+    """Gateway vs direct MLflow vs nginx, `nox -s doctest`'s time, and one page re-checked
+    with and without the docs runner; prints ratios, writes JSON."""
+    install(session, "test", "docs")  # docs: the re-checked pages build with the site's config
     timing = []
     if os.environ.get("HOKUSAI_BENCH_DOCTEST", "1") != "0":  # 0: skip the doctest timing
         doctest = [sys.executable, "-m", "nox", "-s", "doctest"]
