@@ -19,6 +19,7 @@ import requests
 
 from hokusai.gateway.hints import NOT_FOUND, UNKNOWN_ROUTE
 from hokusai.gateway.rules import WRONG_METHOD
+from tests.support.mlflow_routes import served_routes
 from tests.support.processes import mlflow_url_of
 
 # The web UI and MLflow's own operations, which are not API routes: the UI's pages,
@@ -44,15 +45,9 @@ _GATEWAY_NO_ROUTE = tuple(t.split("{", 1)[0] for t in (NOT_FOUND, UNKNOWN_ROUTE,
 
 def _served() -> Iterator[tuple[str, str]]:
     """(path template, method) for every route of the installed ``mlflow server``."""
-    from mlflow.server import app as flask_app
-    from mlflow.server.fastapi_app import app as fastapi_app
-
-    for rule in flask_app.url_map.iter_rules():
-        for method in rule.methods or ():
-            yield rule.rule, method
-    for path, operations in fastapi_app.openapi()["paths"].items():
-        for method in operations:
-            yield path, method.upper()
+    for path, methods in served_routes().items():
+        for method in methods:
+            yield path, method
 
 
 def api_pairs() -> list[tuple[str, str]]:

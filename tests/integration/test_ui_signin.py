@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
-import textwrap
 import uuid
 from dataclasses import dataclass
 
@@ -21,6 +18,7 @@ import pytest
 from hokusai.gateway.keys import KeyStore
 from hokusai.gateway.ui import AJAX_PREFIX, UI_ROUTES
 from tests.support.client import request as send
+from tests.support.mlflow_routes import served_routes
 from tests.support.signin import Browser, browser
 
 JSON = {"Content-Type": "application/json"}
@@ -127,31 +125,11 @@ NOT_SERVED = ("/ajax-api/3.0/mlflow/assistant/",)
 # (Flask's default static route: the same files the UI loads from static-files/).
 NOT_UI = ("/health", "/metrics", "/openapi.json", "/docs", "/redoc", "/gateway/", "/v1/", "/build/")
 
-# Flask's url_map, and FastAPI's routes as its OpenAPI schema lists them (FastAPI nests
-# included routers, so app.routes does not list them).
-_ROUTES = textwrap.dedent(
-    """
-    import json
-    from mlflow.server import app as flask_app
-    from mlflow.server.fastapi_app import app
-    found = {}
-    for rule in flask_app.url_map.iter_rules():
-        found.setdefault(rule.rule, set()).update(rule.methods - {"HEAD", "OPTIONS"})
-    for path, operations in app.openapi()["paths"].items():
-        path = path.replace("{", "<").replace("}", ">")
-        found.setdefault(path, set()).update(m.upper() for m in operations)
-    print(json.dumps({p: sorted(m) for p, m in found.items()}))
-    """
-)
-
 
 @pytest.fixture(scope="module")
-def mlflow_routes() -> dict[str, list[str]]:
+def mlflow_routes() -> dict[str, frozenset[str]]:
     """Every route of the installed MLflow's app (Flask and FastAPI), in Flask's spelling."""
-    done = subprocess.run(
-        [sys.executable, "-c", _ROUTES], capture_output=True, text=True, check=True, timeout=300
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return served_routes()
 
 
 def _plain(template: str) -> str:
