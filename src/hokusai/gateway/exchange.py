@@ -64,10 +64,10 @@ class Exchange:
         self.forwarded_at = 0.0  # the gateway answers, not MLflow
         if refusal.route is not None:
             self.route = refusal.route
-        if refusal.reason:
-            metrics.auth_failures.labels(refusal.reason).inc()
-        if refusal.upstream:
-            metrics.upstream_errors.labels(refusal.upstream).inc()
+        failure = refusal.failure
+        if failure is not None:
+            counter = metrics.auth_failures if failure.kind == "auth" else metrics.upstream_errors
+            counter.labels(failure.label).inc()
         await refusal.send(send)
 
     def record(self, scope: Scope, seconds: float, metrics: Metrics, log: bool) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from hokusai.gateway.types import Send
 
@@ -65,36 +65,68 @@ async def send_error(
 
 
 @dataclass(frozen=True, slots=True)
+class FailureLabel:
+    """What a refusal adds to the failure metrics: a credential failure (``kind``
+    ``"auth"``, ``label`` ``missing``, ``unknown``, ``scope``…) or an upstream one
+    (``"upstream"``: ``unreachable``, ``timeout``, ``disconnected``)."""
+
+    kind: Literal["auth", "upstream"]
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
 class Refusal:
     """A request answered with an MLflow-shaped error instead of MLflow's answer.
 
     ``route`` is the MLflow route template when one matched (for metrics; ``None``: as
-    far as the request got); ``reason`` the credential-failure label (``missing``,
-    ``unknown``, ``scope``…) when the key was the problem; ``upstream`` the kind of
-    upstream failure (``unreachable``, ``timeout``, ``disconnected``) when MLflow was.
+    far as the request got); ``failure`` says which failure it was when the key or
+    MLflow was the problem, rather than the request itself.
     """
 
     error_code: str
     message: str
     status: int
     route: str | None = None
-    reason: str | None = None
-    upstream: str | None = None
+    failure: FailureLabel | None = None
     headers: tuple[tuple[bytes, bytes], ...] = ()
+
+    @property
+    def reason(self) -> str | None:
+        """The credential-failure label when the key was the problem, else ``None``."""
+        failure = self.failure
+        return failure.label if failure is not None and failure.kind == "auth" else None
 
     async def send(self, send: Send) -> None:
         """Answer with this refusal."""
         await send_error(send, self.error_code, self.message, self.status, list(self.headers))
 
 
-def refusal(error_code: str, message: str, **fields: Any) -> Refusal:
-    """A `Refusal` whose status follows its code unless ``status=`` is given.
+def refusal(
+    error_code: str,
+    message: str,
+    *,
+    status: int | None = None,
+    reason: str | None = None,
+    upstream: str | None = None,
+    **fields: Any,
+) -> Refusal:
+    """A `Refusal` whose status follows its code unless ``status=`` is given;
+    ``reason=`` (a credential failure) or ``upstream=`` (an upstream one) labels its
+    `FailureLabel`.
 
     Examples:
-        >>> refusal("UNAUTHENTICATED", "API key required").status
+        >>> refusal("UNAUTHENTICATED", "API key required", reason="missing").status
         401
+        >>> refusal("DEADLINE_EXCEEDED", "MLflow took too long", upstream="timeout").failure
+        FailureLabel(kind='upstream', label='timeout')
     """
-    return Refusal(error_code, message, fields.pop("status", STATUS_FOR_CODE[error_code]), **fields)
+    failure = None
+    if reason is not None:
+        failure = FailureLabel("auth", reason)
+    elif upstream is not None:
+        failure = FailureLabel("upstream", upstream)
+    code_status = STATUS_FOR_CODE[error_code] if status is None else status
+    return Refusal(error_code, message, code_status, failure=failure, **fields)
 
 
 class Refused(Exception):
