@@ -8,9 +8,10 @@ MLflow's UI is a single page (``<mount>/``, the run links MLflow prints are
   MLflow registers every API route under ``/ajax-api/`` as well as under ``/api/``
   (``mlflow.server.handlers._get_paths``), so these map onto the API route table
   (`routes`): same templates, same read/write split;
-- a few routes only the UI uses (`UI_ROUTES`, from ``mlflow/server/__init__.py`` and
-  the FastAPI job router of the MLflow the table was written for;
-  ``tests/integration/test_ui_routes.py`` holds it to the installed MLflow's routes).
+- a few routes only the UI uses (`UI_ROUTES`, read from ``ui_routes.toml``; they come
+  from ``mlflow/server/__init__.py`` and the FastAPI job router of the MLflow the table
+  was written for; ``tests/integration/test_ui_routes.py`` holds them to the installed
+  MLflow's routes).
 
 Every mount prefix of `paths.MOUNT_PREFIXES` serves the UI (``/api/mlflow/``,
 ``/mlflow/`` and ``/``), as it serves the API.
@@ -18,7 +19,9 @@ Every mount prefix of `paths.MOUNT_PREFIXES` serves the UI (``/api/mlflow/``,
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 
 from hokusai.gateway.paths import MOUNT_PREFIXES
 from hokusai.gateway.routes import NO_ROUTE, Match, RouteTable
@@ -27,49 +30,35 @@ AJAX_PREFIX = "/ajax-api/"
 # The page itself: what a browser navigates to (every other UI path is loaded by it).
 PAGE = "/"
 
-# template -> {method: writes?}. GET never writes; the POSTs that only read are marked.
-UI_ROUTES: dict[str, dict[str, bool]] = {
-    PAGE: {"GET": False},
-    "/static-files/<path:path>": {"GET": False},
-    # MLflow's GraphQL schema has only search queries and search "mutations".
-    "/graphql": {"GET": False, "POST": False},
-    "/get-artifact": {"GET": False},
-    "/model-versions/get-artifact": {"GET": False},
-    "/version": {"GET": False},
-    "/ajax-api/2.0/mlflow/metrics/get-history-bulk": {"GET": False},
-    "/ajax-api/2.0/mlflow/metrics/get-history-bulk-interval": {"GET": False},
-    "/ajax-api/2.0/mlflow/experiments/search-datasets": {"POST": False},
-    "/ajax-api/2.0/mlflow/runs/create-promptlab-run": {"POST": True},
-    "/ajax-api/2.0/mlflow/gateway-proxy": {"GET": False, "POST": True},
-    "/ajax-api/2.0/mlflow/upload-artifact": {"POST": True},
-    "/ajax-api/2.0/mlflow/get-trace-artifact": {"GET": False},
-    "/ajax-api/3.0/mlflow/get-trace-artifact": {"GET": False},
-    "/ajax-api/2.0/mlflow/logged-models/<model_id>/artifacts/files": {"GET": False},
-    # The UI's own usage telemetry: it changes nothing in the registry.
-    "/ajax-api/3.0/mlflow/ui-telemetry": {"GET": False, "POST": False},
-    # Only under /ajax-api/ in mlflow.server.handlers.get_endpoints(): the AI gateway's
-    # provider discovery, judges, issue detection and evaluation runs, jobs, demo data.
-    "/ajax-api/3.0/mlflow/gateway/supported-providers": {"GET": False},
-    "/ajax-api/3.0/mlflow/gateway/supported-models": {"GET": False},
-    "/ajax-api/3.0/mlflow/gateway/provider-config": {"GET": False},
-    "/ajax-api/3.0/mlflow/gateway/secrets/config": {"GET": False},
-    "/ajax-api/3.0/mlflow/scorer/invoke": {"POST": True},
-    "/ajax-api/3.0/mlflow/issues/invoke": {"POST": True},
-    "/ajax-api/3.0/mlflow/genai/evaluate/invoke": {"POST": True},
-    "/ajax-api/3.0/mlflow/jobs/<job_id>": {"GET": False},
-    "/ajax-api/3.0/mlflow/jobs/cancel/<job_id>": {"PATCH": True},
-    "/ajax-api/3.0/mlflow/demo/generate": {"POST": True},
-    "/ajax-api/3.0/mlflow/demo/delete": {"POST": True},
-    # Background jobs (FastAPI, mlflow/server/job_api.py): only registered job names run.
-    "/ajax-api/3.0/jobs/": {"POST": True},
-    "/ajax-api/3.0/jobs/search": {"POST": False},
-    "/ajax-api/3.0/jobs/<job_id>": {"GET": False},
-    "/ajax-api/3.0/jobs/cancel/<job_id>": {"PATCH": True},
-}
-# Deliberately not served: MLflow's assistant (``/ajax-api/3.0/mlflow/assistant/…``)
-# runs a coding agent on the server's host and lets only clients on the host's
-# loopback use it; behind the proxy every client would look local. The UI answers its
-# 404 by offering no assistant.
+
+def parse_ui_routes(text: str) -> dict[str, dict[str, bool]]:
+    """``template -> {method: writes?}`` from the TOML of ``ui_routes.toml``, where each
+    method is ``"read"`` or ``"write"``.
+
+    Examples:
+        >>> parse_ui_routes('"/graphql" = { GET = "read", POST = "read" }')
+        {'/graphql': {'GET': False, 'POST': False}}
+        >>> parse_ui_routes('"/x" = { POST = "writes" }')
+        Traceback (most recent call last):
+        ...
+        ValueError: UI route /x: POST is "writes"; each method is "read" or "write"
+    """
+    routes: dict[str, dict[str, bool]] = {}
+    for template, methods in tomllib.loads(text).items():
+        for method, kind in methods.items():
+            if kind not in ("read", "write"):
+                raise ValueError(
+                    f'UI route {template}: {method} is "{kind}"; each method is "read" or "write"'
+                )
+        routes[template] = {method: kind == "write" for method, kind in methods.items()}
+    return routes
+
+
+# template -> {method: writes?}, from ui_routes.toml (which says why each route is there,
+# and which MLflow UI routes are deliberately not served).
+UI_ROUTES: dict[str, dict[str, bool]] = parse_ui_routes(
+    Path(__file__).with_name("ui_routes.toml").read_text(encoding="utf-8")
+)
 
 
 @dataclass(frozen=True, slots=True)
