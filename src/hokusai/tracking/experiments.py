@@ -24,7 +24,8 @@ class ExperimentManager(RegistryClient):
     that says why.
 
     Args:
-        experiment_name: the MLflow experiment, created on first use.
+        experiment_name: the MLflow experiment, created on first use; `None` (the
+            default) is the experiment `hokusai`.
         tracking_uri: the registry's MLflow URL (see `hokusai.config`).
         api_key: the API key (see `hokusai.config`).
 
@@ -37,7 +38,7 @@ class ExperimentManager(RegistryClient):
 
     def __init__(
         self,
-        experiment_name: str = DEFAULT_EXPERIMENT,
+        experiment_name: str | None = None,
         tracking_uri: str | None = None,
         api_key: str | None = None,
         **old_keywords: Any,
