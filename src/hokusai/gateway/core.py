@@ -38,8 +38,6 @@ from hokusai.gateway.rules import KEY_STORE_DOWN, STORE_ERRORS, Decision, Rules
 from hokusai.gateway.sessions import (
     SessionAuthenticator,
     SessionStore,
-    has_cookie,
-    without_session,
 )
 from hokusai.gateway.settings import GatewaySettings
 from hokusai.gateway.signin import SignIn
@@ -165,17 +163,14 @@ class Gateway:
             ex.key_id = answer
 
     def _for_mlflow(self, scope: Scope, decision: Decision, ex: Exchange) -> Scope:
-        """The request as MLflow may see it (without the session cookie; a session's
-        request without its Origin, which the rules have checked already: MLflow's own
-        cross-origin check knows only its own address, not the gateway's)."""
+        """The request as MLflow may see it (`headers.HeaderPolicy.for_mlflow`)."""
         inner = dict(scope)
         inner["path"] = decision.path
         inner["raw_path"] = decision.raw_path.encode("latin-1")
         inner["query_string"] = decision.query.encode("latin-1")
-        headers = scope["headers"]
-        if decision.ambient or has_cookie(headers):
-            headers = without_session(headers, decision.ambient)
-        inner["headers"] = self.headers.for_mlflow(headers, decision.key.id, ex.request_id)
+        inner["headers"] = self.headers.for_mlflow(
+            scope["headers"], decision.key.id, ex.request_id, decision.ambient
+        )
         if self.debug_headers:
             ex.forwarded = inner["headers"]
         return inner

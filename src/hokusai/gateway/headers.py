@@ -13,6 +13,10 @@ then removes what must not cross a second connection):
 - **the operator's lists** from the settings: ``remove_headers`` never pass;
   ``forward_headers``, when set, are the only client headers that pass, besides the body's
   (`BODY_HEADERS`), ``Host`` and the hop-by-hop ones;
+- **the gateway's cookies** (`OWN_COOKIES`: the UI session and its sign-in form's
+  CSRF token) are removed from ``Cookie``; a request the UI session authenticated
+  also loses its ``Origin``, which the rules have checked already (MLflow's own
+  cross-origin check knows only its own address, not the gateway's);
 - **hop-by-hop headers** (`HOP_BY_HOP`, RFC 9110 §7.6.1) describe one connection:
   the proxy drops them when it opens its own connection to MLflow
   (`wire`); in-process, MLflow sits on the client's connection
@@ -38,6 +42,11 @@ from urllib.parse import unquote
 from hokusai.auth import API_KEY_HEADER  # the SDK sends it; this is its one spelling
 from hokusai.gateway.keys import KEY_PREFIXES
 from hokusai.gateway.settings import GatewaySettings
+
+SESSION_COOKIE = "hokusai_session"  # the UI session (`sessions`)
+CSRF_COOKIE = "hokusai_csrf"  # the sign-in form's double-submit token (`signin`)
+# The gateway's own cookies: MLflow never sees them.
+OWN_COOKIES = tuple(f"{name}=".encode() for name in (SESSION_COOKIE, CSRF_COOKIE))
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -127,8 +136,11 @@ class HeaderPolicy:
         # object (request ids need to be unique, not secret).
         return f"{getrandbits(128):032x}"
 
-    def for_mlflow(self, headers: Headers, key_id: str, request_id: str) -> Headers:
-        """The request headers as MLflow may see them, the gateway's own added last.
+    def for_mlflow(
+        self, headers: Headers, key_id: str, request_id: str, ambient: bool = False
+    ) -> Headers:
+        """The request headers as MLflow may see them, the gateway's own added last;
+        ``ambient``: the UI session authenticated the request (its ``Origin`` goes too).
 
         Examples:
             >>> policy = HeaderPolicy(GatewaySettings.model_construct())  # the defaults
@@ -138,6 +150,8 @@ class HeaderPolicy:
             ... )
             [(b'accept', b'*/*'), (b'x-hokusai-key-id', b'key_1'), (b'x-request-id', b'req-1')]
         """
+        if ambient or has_cookie(headers):
+            headers = without_session(headers, ambient)
         drop, allow = self._drop, self._allow
         if allow is None:
             kept = [h for h in headers if h[0].lower() not in drop]
@@ -146,6 +160,30 @@ class HeaderPolicy:
         kept.append((self.identity, key_id.encode()))
         kept.append((self.request_id_header, request_id.encode()))
         return kept
+
+
+def has_cookie(headers: Headers) -> bool:
+    """True when the request has a ``Cookie`` header (ASGI servers lowercase the names)."""
+    # not any(…): a generator costs 4x as much, on every forwarded request
+    for name, _ in headers:  # noqa: SIM110
+        if name == b"cookie":
+            return True
+    return False
+
+
+def without_session(headers: Headers, drop_origin: bool) -> Headers:
+    """``headers`` without the gateway's cookies (``hokusai_*``) and, if ``drop_origin``,
+    without ``Origin``: what MLflow sees of a browser's request."""
+    kept = []
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == b"cookie":
+            pairs = [p for p in value.split(b";") if not p.strip().startswith(OWN_COOKIES)]
+            if pairs:
+                kept.append((name, b";".join(pairs).strip()))
+        elif not (drop_origin and lowered == b"origin"):
+            kept.append((name, value))
+    return kept
 
 
 def _names_key(pair: str) -> bool:

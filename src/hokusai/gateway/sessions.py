@@ -29,14 +29,13 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from hokusai.gateway.credentials import Credential, CredentialError, check_key
+from hokusai.gateway.headers import SESSION_COOKIE as COOKIE
 from hokusai.gateway.headers import Headers
 from hokusai.gateway.keys import ApiKey, KeyStore, api_keys, from_row, from_sqlite
 from hokusai.gateway.types import Scope
 
-COOKIE = "hokusai_session"
 _COOKIE_BYTES = COOKIE.encode()
 TOKEN = re.compile(r"[A-Za-z0-9_-]{43}\Z")  # secrets.token_urlsafe(32)
-_OWN_COOKIES = (b"hokusai_session=", b"hokusai_csrf=")
 
 NOT_SIGNED_IN = (
     "Not signed in: open the registry's UI in the browser and sign in with an API key "
@@ -173,30 +172,6 @@ def cookie_values(headers: Headers, name: bytes = _COOKIE_BYTES) -> list[str]:
                 if eq and key == name:
                     found.append(val.decode("latin-1"))
     return found
-
-
-def has_cookie(headers: Headers) -> bool:
-    """True when the request has a ``Cookie`` header (ASGI servers lowercase the names)."""
-    # not any(…): a generator costs 4x as much, on every forwarded request
-    for name, _ in headers:  # noqa: SIM110
-        if name == b"cookie":
-            return True
-    return False
-
-
-def without_session(headers: Headers, drop_origin: bool) -> Headers:
-    """``headers`` without the gateway's cookies (``hokusai_*``) and, if ``drop_origin``,
-    without ``Origin``: what MLflow sees of a browser's request."""
-    kept = []
-    for name, value in headers:
-        lowered = name.lower()
-        if lowered == b"cookie":
-            pairs = [p for p in value.split(b";") if not p.strip().startswith(_OWN_COOKIES)]
-            if pairs:
-                kept.append((name, b";".join(pairs).strip()))
-        elif not (drop_origin and lowered == b"origin"):
-            kept.append((name, value))
-    return kept
 
 
 def not_signed_in() -> CredentialError:

@@ -42,9 +42,10 @@ from hokusai.gateway.credentials import (
     check_key,
     checked_secret,
 )
+from hokusai.gateway.headers import CSRF_COOKIE
 from hokusai.gateway.keys import KeyStore
 from hokusai.gateway.paths import MOUNT_PREFIXES
-from hokusai.gateway.responses import STATUS_FOR_CODE, Refusal
+from hokusai.gateway.responses import STATUS_FOR_CODE, FailureLabel, Refusal
 from hokusai.gateway.sessions import (
     COOKIE,
     TOKEN,
@@ -58,7 +59,6 @@ from hokusai.gateway.types import Receive, Scope, Send
 
 T = TypeVar("T")
 SIGNIN, SIGNOUT = "/signin", "/signout"
-CSRF_COOKIE = "hokusai_csrf"
 MAX_FORM_BYTES = 4096
 _SAFE_NEXT = re.compile(r"/[\x21-\x7e]{0,2047}\Z")
 _BARE_MOUNTS = frozenset(p for p in MOUNT_PREFIXES if p)
@@ -262,7 +262,7 @@ class SignIn:
             error.message,
             STATUS_FOR_CODE[error.error_code],
             route=route,
-            reason=error.reason,
+            failure=FailureLabel("auth", error.reason),
             headers=tuple(cookies),
             page=page,
         )
