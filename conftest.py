@@ -4,4 +4,4 @@ pytest applies a conftest's ``pytest_collect_file`` only below its own folder, s
 docs harness (code in ``tests/docs/``) is registered here, at the root.
 """
 
-pytest_plugins = ["tests.support.stack", "tests.docs.plugin"]
+pytest_plugins = ["tests.support.stack", "tests.support.fake_stack", "tests.docs.plugin"]

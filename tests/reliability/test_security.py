@@ -1,6 +1,7 @@
 """What an attacker (or a careless client) observes at the gateway, over real sockets.
 
-The gateway runs under uvicorn in this process (``ThreadedGateway``) in front of a
+The gateway runs under uvicorn in this process (``ThreadedGateway``, the fixtures of
+``tests/support/fake_stack.py``) in front of a
 recording fake MLflow, so "reached MLflow" is read off what the fake received, and the
 gateway's logs (access log on) are captured in full. The last two tests use the
 session's real registry and the ``hokusai keys`` CLI, as an operator would.
@@ -24,25 +25,11 @@ from hokusai.gateway import app as gateway_app
 from hokusai.gateway import keys as gateway_keys
 from tests.reliability._support import MLFLOW_ERROR_CODES, LogCapture, fragments
 from tests.support.client import request
-from tests.support.fake_mlflow import FakeMlflow
-from tests.support.servers import ThreadedGateway
 
 API = "/api/mlflow/api/2.0/mlflow"
 SEARCH = API + "/experiments/search"
 CREATE_RUN = API + "/runs/create"
 MiB = 1 << 20
-
-
-@pytest.fixture(scope="module")
-def fake():
-    with FakeMlflow() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def gateway(fake):
-    with ThreadedGateway(fake.url) as gw:
-        yield gw
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from hokusai.gateway.keys import KeyStore
+
 CONFIGURING_VARIABLES = (
     "HOKUSAI_API_KEY",
     "MLFLOW_TRACKING_URI",
@@ -29,3 +31,11 @@ def sdk_retry_defaults(monkeypatch):
 
     for name in BOUNDED_RETRIES:
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def store(tmp_path):
+    """An empty gateway key store in a SQLite file of the test's own."""
+    store = KeyStore(f"sqlite:///{tmp_path / 'keys.db'}")
+    yield store
+    store.close()

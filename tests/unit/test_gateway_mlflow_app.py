@@ -13,7 +13,6 @@ import asyncio
 import pytest
 
 from hokusai.gateway.core import Gateway
-from hokusai.gateway.keys import KeyStore
 from hokusai.gateway.mlflow_app import NOT_UVICORN, create_app
 from hokusai.gateway.settings import GatewaySettings
 from tests.support.client import Reply, asgi_call
@@ -36,11 +35,6 @@ class Recorder:
             return
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"{}"})
-
-
-@pytest.fixture
-def store(tmp_path):
-    return KeyStore(f"sqlite:///{tmp_path / 'keys.db'}")
 
 
 @pytest.fixture

@@ -22,7 +22,6 @@ from prometheus_client.parser import text_string_to_metric_families
 from hokusai.gateway import core, metrics
 from hokusai.gateway.core import Gateway
 from hokusai.gateway.header_debug import HEADER_DEBUG_LOGGER
-from hokusai.gateway.keys import KeyStore
 from hokusai.gateway.routes import RouteTable, load_table
 from hokusai.gateway.settings import GatewaySettings
 from tests.support.client import asgi_call
@@ -41,11 +40,6 @@ class Mlflow:
         await asyncio.sleep(self.delay)
         await send({"type": "http.response.start", "status": self.status, "headers": []})
         await send({"type": "http.response.body", "body": self.body})
-
-
-@pytest.fixture
-def store(tmp_path):
-    return KeyStore(f"sqlite:///{tmp_path / 'keys.db'}")
 
 
 @pytest.fixture

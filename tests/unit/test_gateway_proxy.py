@@ -16,7 +16,6 @@ import pytest
 
 from hokusai.gateway.access_log import ACCESS_LOGGER, JsonFormatter
 from tests.support.client import request
-from tests.support.fake_mlflow import FakeMlflow
 from tests.support.processes import PeakRss
 from tests.support.servers import ThreadedGateway
 
@@ -25,16 +24,7 @@ ARTIFACT = "/api/2.0/mlflow-artifacts/artifacts/1/r/artifacts"
 MiB = 1 << 20
 
 
-@pytest.fixture(scope="module")
-def fake():
-    with FakeMlflow(delay=3.0) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def gateway(fake):
-    with ThreadedGateway(fake.url, read_timeout=1.0) as gw:
-        yield gw
+pytestmark = pytest.mark.fake_stack(mlflow={"delay": 3.0}, read_timeout=1.0)
 
 
 @pytest.fixture(scope="module")

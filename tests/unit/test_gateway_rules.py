@@ -30,13 +30,6 @@ def scope(path: str, headers=(), method: str = "GET") -> dict:
     return {"method": method, "path": path, "raw_path": path.encode(), "headers": list(headers)}
 
 
-@pytest.fixture
-def store(tmp_path):
-    store = KeyStore(f"sqlite:///{tmp_path / 'keys.db'}")
-    yield store
-    store.close()
-
-
 class Cookie:
     """Another kind of credential: a cookie naming a key (not ambient, so no same-origin
     check; the real session cookie's: test_gateway_ui.py)."""

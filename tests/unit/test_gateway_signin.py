@@ -16,7 +16,7 @@ import pytest
 from hokusai.gateway.sessions import COOKIE
 from hokusai.gateway.signin import CSRF_COOKIE
 from tests.support.client import request
-from tests.support.fake_mlflow import ECHO_HEADER, FakeMlflow
+from tests.support.fake_mlflow import ECHO_HEADER
 from tests.support.servers import ThreadedGateway
 from tests.support.signin import FORM, browser, set_cookies
 
@@ -27,16 +27,7 @@ CREATE = UI + "/ajax-api/2.0/mlflow/experiments/create"
 JSON = {"Content-Type": "application/json"}
 
 
-@pytest.fixture(scope="module")
-def fake():
-    with FakeMlflow() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def gateway(fake):
-    with ThreadedGateway(fake.url, session_lifetime=3600) as gw:
-        yield gw
+pytestmark = pytest.mark.fake_stack(session_lifetime=3600)
 
 
 def sessions_table(gateway) -> list[tuple]:
