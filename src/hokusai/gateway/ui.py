@@ -10,7 +10,7 @@ MLflow's UI is a single page (``<mount>/``, the run links MLflow prints are
   (`routes`): same templates, same read/write split;
 - a few routes only the UI uses (`UI_ROUTES`, read from ``ui_routes.toml``; they come
   from ``mlflow/server/__init__.py`` and the FastAPI job router of the MLflow the table
-  was written for; ``tests/integration/test_ui_routes.py`` holds them to the installed
+  was written for; ``tests/integration/test_ui_signin.py`` holds them to the installed
   MLflow's routes).
 
 Every mount prefix of `paths.MOUNT_PREFIXES` serves the UI (``/api/mlflow/``,
