@@ -14,18 +14,9 @@ import pytest
 import requests
 from mlflow.exceptions import MlflowException, RestException
 
-from hokusai import ModelRegistry
+from hokusai import ModelRegistry, errors
 from hokusai._translate import translate
 from hokusai.config import Setting
-from hokusai.errors import (
-    AuthenticationError,
-    HokusaiError,
-    ModelNotFoundError,
-    PermissionDeniedError,
-    RegistryNotFoundError,
-    RegistryUnavailableError,
-    ValidationError,
-)
 from tests.unit.fake_registry import FixedAnswer, free_port
 
 URI = "http://127.0.0.1:5000/api/mlflow"
@@ -48,7 +39,7 @@ def test_401_says_where_the_key_came_from_and_how_to_set_one():
     error = translate(
         rest("UNAUTHENTICATED", "API key hk1 has been revoked: create a new one."), URI, key
     )
-    assert isinstance(error, AuthenticationError)
+    assert isinstance(error, errors.AuthenticationError)
     assert "revoked" in str(error)
     assert "The key came from environment (HOKUSAI_API_KEY)." in str(error)
     assert "export HOKUSAI_API_KEY=<key>" in str(error)
@@ -66,7 +57,7 @@ def test_403_names_the_missing_scope():
         "its scopes are: read. Create one with `hokusai keys create --name <name> --scope write`."
     )
     error = translate(rest("PERMISSION_DENIED", message), URI)
-    assert isinstance(error, PermissionDeniedError)
+    assert isinstance(error, errors.PermissionDeniedError)
     assert error.scope == "write"
     assert "a key with the 'write' scope" in str(error)
 
@@ -79,7 +70,7 @@ def test_seed_symptom_404_names_used_and_right_uri():
     error = translate(
         exc, Setting("http://h:5000/mlflow-typo", "environment (MLFLOW_TRACKING_URI)")
     )
-    assert isinstance(error, RegistryNotFoundError)
+    assert isinstance(error, errors.RegistryNotFoundError)
     text = str(error)
     assert "INTERNAL_ERROR" not in text
     assert "http://h:5000/mlflow-typo is not the MLflow API" in text
@@ -89,28 +80,28 @@ def test_seed_symptom_404_names_used_and_right_uri():
 
 def test_gateway_endpoint_not_found_is_a_registry_not_found():
     error = translate(rest("ENDPOINT_NOT_FOUND", "No MLflow API route at GET /x"), URI + "-typo")
-    assert isinstance(error, RegistryNotFoundError)
+    assert isinstance(error, errors.RegistryNotFoundError)
 
 
 def test_missing_model_is_model_not_found():
     error = translate(
         rest("RESOURCE_DOES_NOT_EXIST", "Registered Model with name=x not found"), URI
     )
-    assert isinstance(error, ModelNotFoundError)
+    assert isinstance(error, errors.ModelNotFoundError)
 
 
 def test_bad_parameter_is_a_validation_error():
     error = translate(rest("INVALID_PARAMETER_VALUE", "Invalid model name"), URI)
-    assert isinstance(error, ValidationError)
+    assert isinstance(error, errors.ValidationError)
 
 
 @pytest.mark.parametrize(
     ("status", "code", "expected"),
     [
-        (401, "UNAUTHENTICATED", AuthenticationError),
-        (403, "PERMISSION_DENIED", PermissionDeniedError),
-        (404, "ENDPOINT_NOT_FOUND", RegistryNotFoundError),
-        (503, "TEMPORARILY_UNAVAILABLE", RegistryUnavailableError),
+        (401, "UNAUTHENTICATED", errors.AuthenticationError),
+        (403, "PERMISSION_DENIED", errors.PermissionDeniedError),
+        (404, "ENDPOINT_NOT_FOUND", errors.RegistryNotFoundError),
+        (503, "TEMPORARILY_UNAVAILABLE", errors.RegistryUnavailableError),
     ],
 )
 def test_artifact_upload_http_errors_are_mapped(status, code, expected):
@@ -120,13 +111,13 @@ def test_artifact_upload_http_errors_are_mapped(status, code, expected):
 
 def test_artifact_404_with_plain_body_is_mapped():
     assert isinstance(
-        translate(http_error(404, {"detail": "Not Found"}), URI), RegistryNotFoundError
+        translate(http_error(404, {"detail": "Not Found"}), URI), errors.RegistryNotFoundError
     )
 
 
 def test_unknown_failure_never_shows_internal_error():
     error = translate(rest("INTERNAL_ERROR", "boom"), URI)
-    assert type(error) is HokusaiError
+    assert type(error) is errors.HokusaiError
     assert "INTERNAL_ERROR" not in str(error)
     assert "hokusai doctor" in str(error)
 
@@ -143,7 +134,7 @@ def test_5xx_fails_within_10_seconds_and_warns_about_retrying(
         started = time.monotonic()
         with (
             caplog.at_level(logging.WARNING, logger="hokusai"),
-            pytest.raises(RegistryUnavailableError) as info,
+            pytest.raises(errors.RegistryUnavailableError) as info,
         ):
             registry.get_tokenized_model("any-model")
         elapsed = time.monotonic() - started
@@ -163,7 +154,7 @@ def test_proxy_404_through_real_client_is_registry_not_found():
         registry = ModelRegistry(
             tracking_uri=server.uri.replace("/api/mlflow", "/mlflow-typo"), api_key="k"
         )
-        with pytest.raises(RegistryNotFoundError) as info:
+        with pytest.raises(errors.RegistryNotFoundError) as info:
             registry.get_tokenized_model("any-model")
     finally:
         server.close()
@@ -174,7 +165,7 @@ def test_proxy_404_through_real_client_is_registry_not_found():
 def test_connection_refused_says_start_local_registry():
     uri = f"http://127.0.0.1:{free_port()}/api/mlflow"
     started = time.monotonic()
-    with pytest.raises(RegistryUnavailableError) as info:
+    with pytest.raises(errors.RegistryUnavailableError) as info:
         ModelRegistry(tracking_uri=uri, api_key="k").get_tokenized_model("m")
     assert time.monotonic() - started < 10
     assert (
@@ -189,8 +180,8 @@ def test_tracking_has_no_silent_mock_mode():
     from hokusai.tracking import ExperimentManager, PerformanceTracker
 
     uri = f"http://127.0.0.1:{free_port()}/api/mlflow"
-    with pytest.raises(RegistryUnavailableError, match="connection refused"):
+    with pytest.raises(errors.RegistryUnavailableError, match="connection refused"):
         ExperimentManager("x", tracking_uri=uri, api_key="k").experiment_id  # noqa: B018
     tracker = PerformanceTracker(tracking_uri=uri, api_key="k")
-    with pytest.raises(RegistryUnavailableError, match="hokusai local up"):
+    with pytest.raises(errors.RegistryUnavailableError, match="hokusai local up"):
         tracker.track_improvement({"a": 0.5}, {"a": 0.6}, {"contributor_id": "alice"})
