@@ -111,15 +111,21 @@ def refusal(
     **fields: Any,
 ) -> Refusal:
     """A `Refusal` whose status follows its code unless ``status=`` is given;
-    ``reason=`` (a credential failure) or ``upstream=`` (an upstream one) labels its
-    `FailureLabel`.
+    ``reason=`` (a credential failure's label) or ``upstream=`` (an upstream failure's
+    kind) becomes its `FailureLabel`; a refusal is one failure, never both.
 
     Examples:
         >>> refusal("UNAUTHENTICATED", "API key required", reason="missing").status
         401
         >>> refusal("DEADLINE_EXCEEDED", "MLflow took too long", upstream="timeout").failure
         FailureLabel(kind='upstream', label='timeout')
+        >>> refusal("UNAUTHENTICATED", "API key required", reason="missing", upstream="timeout")
+        Traceback (most recent call last):
+        ...
+        TypeError: refusal(): reason='missing' or upstream='timeout', not both
     """
+    if reason is not None and upstream is not None:
+        raise TypeError(f"refusal(): reason={reason!r} or upstream={upstream!r}, not both")
     failure = None
     if reason is not None:
         failure = FailureLabel("auth", reason)
