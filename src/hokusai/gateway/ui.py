@@ -42,9 +42,15 @@ def parse_ui_routes(text: str) -> dict[str, dict[str, bool]]:
         Traceback (most recent call last):
         ...
         ValueError: UI route /x: POST is "writes"; each method is "read" or "write"
+        >>> parse_ui_routes('"/x" = "read"')
+        Traceback (most recent call last):
+        ...
+        ValueError: UI route /x: expected { METHOD = "read" | "write" }
     """
     routes: dict[str, dict[str, bool]] = {}
     for template, methods in tomllib.loads(text).items():
+        if not isinstance(methods, dict):
+            raise ValueError(f'UI route {template}: expected {{ METHOD = "read" | "write" }}')
         for method, kind in methods.items():
             if kind not in ("read", "write"):
                 raise ValueError(
