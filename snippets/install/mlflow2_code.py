@@ -10,7 +10,9 @@ model = LogisticRegression().fit(X, y)
 mlflow.set_experiment("mlflow2-code")
 with mlflow.start_run():
     mlflow.log_metric("accuracy", model.score(X, y))
-    mlflow.sklearn.log_model(model, "model", registered_model_name="mlflow2-code")
+    mlflow.sklearn.log_model(
+        model, "model", registered_model_name="mlflow2-code", pip_requirements=["scikit-learn"]
+    )
 
 loaded = mlflow.sklearn.load_model("models:/mlflow2-code/latest")
 print("registered mlflow2-code; it predicts", loaded.predict([[0.2], [0.8]]).tolist())

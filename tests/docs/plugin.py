@@ -21,6 +21,7 @@ from sybil import Document, Region, Sybil
 from tests.docs import evaluators as ev
 from tests.docs import session, stamp
 from tests.docs.blocks import Kind, classify
+from tests.docs.copy_presses import PRESSES
 from tests.docs.docstrings import docstring_examples_namespace, require_registry
 from tests.docs.install import VENVS, evaluate_install, page_recipes
 from tests.docs.lexers import Rejected, fences, fences_and_rejected
@@ -120,7 +121,8 @@ def _is_a_reader_session(item) -> bool:
 
 def pytest_runtest_setup(item) -> None:
     if _on_a_page(item) and any(_site_checked):
-        SITE.start()  # the site builds on the idle core while the pages run
+        SITE.start()  # the site builds on the idle core while the pages run...
+        PRESSES.start(SITE.built)  # ...then Chromium presses its copy buttons
 
 
 OUTCOMES = Outcomes()
@@ -155,6 +157,7 @@ def pytest_terminal_summary(terminalreporter) -> None:
 def pytest_unconfigure() -> None:
     session.stop_all()
     ev.WARM.stop()
+    PRESSES.stop()
     SITE.cleanup()
     VENVS.cleanup()
 

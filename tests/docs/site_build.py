@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,12 +26,19 @@ class SiteBuild:
     def __init__(self) -> None:
         self.process: subprocess.Popen | None = None
         self.tmp: tempfile.TemporaryDirectory | None = None
+        self._finished: tuple[int, str] | None = None
+        self._lock = threading.Lock()  # the copy presses wait on a thread of their own
 
     @property
     def output(self) -> Path:
         return Path(self.tmp.name) / "site"
 
     def start(self) -> None:
+        if self.process is None:  # else: started, maybe being waited for under the lock
+            with self._lock:
+                self._start()
+
+    def _start(self) -> None:
         if self.process is not None:
             return
         self.tmp = tempfile.TemporaryDirectory(prefix="hokusai-site-")
@@ -45,9 +53,17 @@ class SiteBuild:
 
     def result(self) -> tuple[int, str, Path]:
         """(exit code, stderr, site folder), once the build has finished."""
-        self.start()
-        _, stderr = self.process.communicate()
-        return self.process.returncode, stderr, self.output
+        with self._lock:
+            if self._finished is None:
+                self._start()
+                _, stderr = self.process.communicate()
+                self._finished = (self.process.returncode, stderr)
+        return *self._finished, self.output
+
+    def built(self) -> Path | None:
+        """The site folder once built, or None if the build failed."""
+        returncode, _, output = self.result()
+        return output if returncode == 0 else None
 
     def cleanup(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -3,20 +3,16 @@
 * Every page's code blocks are its fences, one for one, with the same text, and
   nothing leaks (``tests/docs/site_checks.py``).
 * In Chromium, every copy button of every page is pressed and the clipboard holds
-  exactly what the doc tests executed (a console block: its commands only).
-
-Playwright cannot download its own browser here, so it drives Debian's ``chromium``
-(``noxfile.py`` installs it when missing). A screenshot of the home page is saved to
-``.ci-artifacts/site.png``.
+  exactly what the doc tests executed (a console block: its commands only). The
+  presses run in the background while the pages run (``tests/docs/copy_presses.py``).
+* A reader navigates and searches; a screenshot of the home page is saved to
+  ``.ci-artifacts/site.png``.
 """
 
 from __future__ import annotations
 
 import doctest
-import functools
-import http.server
 import re
-import threading
 from html import unescape as html_unescape
 from pathlib import Path
 
@@ -24,21 +20,15 @@ import pytest
 
 from docs.hooks.verified import NOT_TESTED as NOT_TESTED_MARKER  # the badge's own rule
 from tests.docs import stamp
+from tests.docs.copy_presses import PAGES, PRESSES, launch_chromium, serve_site
 from tests.docs.rendered import built_page
 from tests.docs.site_build import SITE
 from tests.docs.site_checks import DOCS, check_page, expected_copy
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.browser import CHROMIUM
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / ".ci-artifacts"
-NOT_ON_THE_SITE = ("hooks/", "performance/latest.md")  # exclude_docs in mkdocs.yml
 BADGE = re.compile(r'<span class="not-tested">(.*?)</span>', re.S)
-PAGES = sorted(
-    str(path.relative_to(DOCS))
-    for path in DOCS.rglob("*.md")
-    if not str(path.relative_to(DOCS)).startswith(NOT_ON_THE_SITE)
-)
-SENTINEL = "(the copy button put nothing on the clipboard)"
 # A block test_page_renders_as_executed already fails (no fence, or not a doctest).
 UNCHECKED = "<not checked: reported by test_page_renders_as_executed>"
 
@@ -50,16 +40,9 @@ def site() -> Path:
     return output
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def site_url(site: Path):
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = serve_site(site)
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
 
@@ -121,39 +104,21 @@ def test_page_renders_as_executed(site: Path, page: str):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def chromium_installed() -> None:
     if CHROMIUM is None:
         pytest.skip(
             "Debian's chromium is not installed (nox -s tests installs it: apt-get install chromium)"
         )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
-def reader(browser):
-    """One tab that may read and write the clipboard, shared by the copy tests."""
-    context = browser.new_context(
-        permissions=["clipboard-read", "clipboard-write"], viewport={"width": 1400, "height": 900}
-    )
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.errors = errors
-    # Offline: fonts, the diagram, search… nothing may be fetched from another host.
-    page.route(
-        re.compile(r"^(?!https?://127\.0\.0\.1[:/]).*"),
-        lambda route: (errors.append(f"fetched {route.request.url}"), route.abort()),
-    )
-    yield page
-    context.close()
+def browser(chromium_installed):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()
 
 
 def _expected_payloads(site: Path, page: str) -> tuple[list[tuple[str, str | None]], list[str]]:
@@ -176,44 +141,12 @@ def _expected_payloads(site: Path, page: str) -> tuple[list[tuple[str, str | Non
     return expected, problems
 
 
-def page_path(page: str) -> str:
-    """The page's path on the site: ``reference/api.md`` is served at ``reference/api/``."""
-    stem = page.removesuffix(".md").removesuffix("index")
-    return stem if not stem or stem.endswith("/") else stem + "/"
-
-
-# Each block's copy button in page order (null: the block has none). Each button is
-# pressed with click() (the event clipboard.js listens to) and the clipboard read back.
-# Collapsed notes (`??? note`) are opened first, as a reader opens them to copy.
-PRESS_EVERY_COPY_BUTTON = """async (sentinel) => {
-    for (const details of document.querySelectorAll("article details")) details.open = true;
-    const copied = [];
-    for (const block of document.querySelectorAll("article div.highlight")) {
-        const pre = block.querySelector("pre");
-        const button = pre && pre.id
-            ? document.querySelector(`button[data-clipboard-target="#${pre.id} > code"]`)
-            : null;
-        if (!button) { copied.push(null); continue; }
-        await navigator.clipboard.writeText(sentinel);
-        button.click();
-        copied.push(await navigator.clipboard.readText());
-    }
-    return copied;
-}"""
-
-
 @pytest.mark.parametrize("page", PAGES)
-def test_copy_buttons_copy_what_ran(reader, site: Path, site_url: str, page: str):
+def test_copy_buttons_copy_what_ran(chromium_installed, site: Path, page: str):
     expected, render_problems = _expected_payloads(site, page)
     checked = [wanted for _, wanted in expected if wanted not in (None, UNCHECKED)]
-    reader.goto(site_url + page_path(page))
-    reader.wait_for_function(
-        f"document.querySelectorAll('article div.highlight pre[id]').length === {len(expected)}"
-    )
-    first = reader.locator('article button[data-md-type="copy"]').first
-    if first.count():  # one real mouse press per page, then every button in the page
-        first.click()
-    copied = reader.evaluate(PRESS_EVERY_COPY_BUTTON, SENTINEL)
+    pressed = PRESSES.result(page, site)
+    copied = pressed.copied
     assert len(copied) == len(expected), f"{page}: {len(copied)} blocks, {len(expected)} known"
     problems = []
     for (where, wanted), got in zip(expected, copied, strict=True):
@@ -226,7 +159,7 @@ def test_copy_buttons_copy_what_ran(reader, site: Path, site_url: str, page: str
         elif got != wanted:
             problems.append(f"{where}: the copy button copies\n{got!r}\nnot what ran:\n{wanted!r}")
     assert not problems, "\n".join(problems)
-    assert not reader.errors, f"console errors on {page}: {reader.errors}"
+    assert not pressed.errors, f"console errors on {page}: {pressed.errors}"
     unchecked = [where for where, wanted in expected if wanted == UNCHECKED]
     assert not unchecked or render_problems, f"blocks left unchecked: {unchecked}"
     assert checked or not any(wanted is not None for _, wanted in expected)
