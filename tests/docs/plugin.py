@@ -194,11 +194,13 @@ def _requested(file_path: Path, config) -> bool:
 def pytest_collect_file(file_path: Path, parent):
     page = _collect_page(file_path, parent) or _collect_session_page(file_path, parent)
     config = parent.config
-    if page is not None and not config.option.collectonly and _requested(file_path, config):
-        # Pages need both: they boot while the rest is collected.
+    if page is None or config.option.collectonly or not _requested(file_path, config):
+        return page
+    if file_path.name in READER_SESSIONS:  # its registry boots while the rest is collected
+        session.start_reading(
+            file_path, list(fences(Document(file_path.read_text(), str(file_path))))
+        )
+    else:  # other pages need both (a reader's session neither): they boot meanwhile
         start_registry()
         ev.WARM.start()
-        if file_path.name in READER_SESSIONS:
-            blocks = list(fences(Document(file_path.read_text(), str(file_path))))
-            session.start_reading(file_path, blocks)
     return page
