@@ -122,9 +122,10 @@ class CopyPresses:
         return self._pages[page].result()
 
     def stop(self) -> None:
+        """Press no further page; wait for the page being pressed (or the build)."""
         self._stop.set()
         if self._thread is not None:
-            self._thread.join()
+            self._thread.join(timeout=120)  # a daemon: the browser closes at exit anyway
 
     def _press_all(self, built_site: Callable[[], Path | None]) -> None:
         try:
