@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 
 from tests.docs.runner import _descendants
-from tests.docs.test_site import CHROMIUM, CHROMIUM_ARGS
 from tests.release.scratch import environment, scratch_repository
 from tests.release.test_contributing import section_blocks
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.polling import eventually
 
 SERVE_AT = "http://127.0.0.1:8000"  # where CONTRIBUTING.md's `nox -s serve` serves

@@ -26,9 +26,9 @@ from tests.release.project import DIST_NAME, ReleaseError, uv
 from tests.release.publish_docs import check_publishable, newest_release
 from tests.release.record import RECORD
 from tests.release.scratch import commit, environment, release, scratch_repository, tag
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 
 HERE = installed_version(DIST_NAME)  # what this venv's pages would say
-CHROMIUM, CHROMIUM_ARGS = test_site.CHROMIUM, test_site.CHROMIUM_ARGS
 site_url = test_site.site_url  # the docs tests' fixture: serves `site` (below) on 127.0.0.1
 
 
