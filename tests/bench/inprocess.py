@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from unittest import mock
 
 from hokusai.gateway.keys import KeyStore, api_keys, generate_secret, hash_key
 from hokusai.gateway.settings import GatewaySettings
@@ -166,11 +167,21 @@ def register_vs_raw(
     create_model_version with the same tags, alternated, each on a new model name.
 
     ``requests()`` reads the gateway's request counter, to report HTTP calls per call.
+    The variables it sets are undone after: the bench's later steps (the pages it
+    re-checks) run with this process's environment.
     """
-    os.environ.update(
-        MLFLOW_HTTP_REQUEST_MAX_RETRIES="1", MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR="0",
-        MLFLOW_TRACKING_TOKEN=api_key,  # the raw client's credential (Bearer)
-    )  # fmt: skip
+    settings = {
+        "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1",
+        "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "0",
+        "MLFLOW_TRACKING_TOKEN": api_key,  # the raw client's credential (Bearer)
+    }
+    with mock.patch.dict(os.environ, settings):
+        return _register_vs_raw(tracking_uri, api_key, repeats, requests)
+
+
+def _register_vs_raw(
+    tracking_uri: str, api_key: str, repeats: int, requests: Callable[[], float | None]
+) -> dict[str, float | None]:
     from mlflow import MlflowClient
 
     from hokusai import ModelRegistry
