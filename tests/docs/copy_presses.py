@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.docs.site_checks import DOCS
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.browser import CHROMIUM, launch_chromium
 
 NOT_ON_THE_SITE = ("hooks/", "performance/latest.md")  # exclude_docs in mkdocs.yml
 PAGES = sorted(
@@ -94,10 +94,6 @@ def serve_site(site: Path) -> http.server.ThreadingHTTPServer:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
-
-
-def launch_chromium(playwright):
-    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
 
 
 class CopyPresses:

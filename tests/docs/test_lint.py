@@ -41,17 +41,15 @@ BLOCK_RULES = (
 
 
 @pytest.fixture(scope="module")
-def ruff_findings(tmp_path_factory) -> dict[str, list[str]]:
+def ruff_findings(tmp_path_factory) -> dict[int, list[str]]:
     """Each block's findings (``file:line:column: code message``, at the page's lines),
-    by the block's file name."""
+    by the block's number in BLOCKS (its file is ``<number>.py``)."""
     folder = tmp_path_factory.mktemp("blocks")
-    blocks = {}
     for number, example in enumerate(BLOCKS):
-        (folder / f"block_{number}.py").write_text(example.source)
-        blocks[f"block_{number}.py"] = example
+        (folder / f"{number}.py").write_text(example.source)
     ruff = [sys.executable, "-m", "ruff", "check", "--config", str(ROOT / "pyproject.toml")]
     result = subprocess.run(
-        [*ruff, *BLOCK_RULES, "--no-cache", "--output-format=json", *sorted(blocks)],
+        [*ruff, *BLOCK_RULES, "--no-cache", "--output-format=json", "."],
         cwd=folder,
         capture_output=True,
         text=True,
@@ -59,9 +57,10 @@ def ruff_findings(tmp_path_factory) -> dict[str, list[str]]:
     assert result.returncode in (0, 1), f"ruff failed to run:\n{result.stderr}"
     findings = defaultdict(list)
     for finding in json.loads(result.stdout):
-        example = blocks[Path(finding["filename"]).name]
+        number = int(Path(finding["filename"]).stem)
+        example = BLOCKS[number]
         row, column = finding["location"]["row"], finding["location"]["column"]
-        findings[Path(finding["filename"]).name].append(
+        findings[number].append(
             f"{example.path}:{row + example.start_line}:{column}: "
             f"{finding['code']} {finding['message']}"
         )
@@ -69,9 +68,8 @@ def ruff_findings(tmp_path_factory) -> dict[str, list[str]]:
 
 
 @pytest.mark.parametrize("number", range(len(BLOCKS)), ids=[str(block) for block in BLOCKS])
-def test_block_is_ruff_clean(ruff_findings: dict[str, list[str]], number: int):
-    findings = ruff_findings.get(f"block_{number}.py", [])
-    assert not findings, "ruff:\n" + "\n".join(findings)
+def test_block_is_ruff_clean(ruff_findings: dict[int, list[str]], number: int):
+    assert not ruff_findings[number], "ruff:\n" + "\n".join(ruff_findings[number])
 
 
 def test_snippets_are_ruff_clean():

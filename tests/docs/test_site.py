@@ -20,11 +20,11 @@ import pytest
 
 from docs.hooks.verified import NOT_TESTED as NOT_TESTED_MARKER  # the badge's own rule
 from tests.docs import stamp
-from tests.docs.copy_presses import PAGES, PRESSES, launch_chromium, serve_site
+from tests.docs.copy_presses import PAGES, PRESSES, serve_site
 from tests.docs.rendered import built_page
 from tests.docs.site_build import SITE
 from tests.docs.site_checks import DOCS, check_page, expected_copy
-from tests.support.browser import CHROMIUM
+from tests.support.browser import CHROMIUM, launch_chromium
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / ".ci-artifacts"

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.browser import CHROMIUM, launch_chromium
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / ".ci-artifacts" / "browse"
@@ -105,9 +105,7 @@ def test_the_printed_run_link_signs_in_shows_the_run_and_model_and_revoking_sign
     assert run_link.startswith(local_registry.tracking_uri + "/#/experiments/")
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+        browser = launch_chromium(playwright)
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.goto(run_link)
         expect(page).to_have_title(re.compile("Sign in"))

@@ -24,7 +24,7 @@ import pytest
 from tests.docs.runner import _descendants
 from tests.release.scratch import environment, scratch_repository
 from tests.release.test_contributing import section_blocks
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.browser import CHROMIUM, launch_chromium
 from tests.support.polling import eventually
 
 SERVE_AT = "http://127.0.0.1:8000"  # where CONTRIBUTING.md's `nox -s serve` serves
@@ -92,7 +92,7 @@ def test_the_preview_marks_each_saved_block(serve):
     recorded = record.read_text()
     evidence = os.environ.get("HOKUSAI_EVIDENCE_DIR")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         tab = browser.new_page(viewport={"width": 1280, "height": 1000})
         eventually(
             lambda: _opens(tab, SERVE_AT + "/register/"), "the preview", 60, detail=serve.log

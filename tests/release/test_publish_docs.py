@@ -26,7 +26,7 @@ from tests.release.project import DIST_NAME, ReleaseError, uv
 from tests.release.publish_docs import check_publishable, newest_release
 from tests.release.record import RECORD
 from tests.release.scratch import commit, environment, release, scratch_repository, tag
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.browser import CHROMIUM, launch_chromium
 
 HERE = installed_version(DIST_NAME)  # what this venv's pages would say
 site_url = test_site.site_url  # the docs tests' fixture: serves `site` (below) on 127.0.0.1
@@ -189,9 +189,7 @@ def test_the_selector_switches_versions_and_each_stamp_names_its_own(site_url: s
     outside: list[str] = []
     errors: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+        browser = launch_chromium(playwright)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.set_default_timeout(15_000)
 

@@ -19,3 +19,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+def launch_chromium(playwright):
+    """Debian's Chromium, headless, with the flags above, from a started Playwright."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
