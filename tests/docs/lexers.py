@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -74,7 +75,7 @@ class _Block:
     start: int  # index of the opening line
     end: int  # index after the closing line
     language: str
-    attributes: dict[str, str]
+    attributes: tuple[tuple[str, str], ...]  # the header's options, in order
     source: str
 
 
@@ -83,10 +84,15 @@ def _converter():
     return site_markdown()
 
 
+# One Markdown instance, reset per page: one page at a time (the copy presses and the
+# install venvs run on other threads).
+_CONVERTING = threading.Lock()
+
+
 def _blocks(text: str) -> list[_Block]:
     """The code blocks superfences makes of ``text``, with their line ranges."""
     md = _converter()
-    md.reset()
+    md.reset()  # the caller holds _CONVERTING
     fences = md.preprocessors["fenced_code_block"]
     found: list[_Block] = []
     header: dict[str, str] = {}
@@ -103,7 +109,7 @@ def _blocks(text: str) -> list[_Block]:
     def record(source, code, start, end):
         # Called for every fence superfences turns into a code block.
         block = fences.rebuild_block(fences.code)
-        found.append(_Block(start, end, fences.lang or "", dict(header), block))
+        found.append(_Block(start, end, fences.lang or "", tuple(header.items()), block))
         store(fences, source, code, start, end)
 
     fences.process_nested_block, fences._store = parse, record
@@ -139,16 +145,23 @@ def _why_rejected(line: str) -> str:
     )
 
 
-def scan(text: str) -> tuple[list[_Block], list[Rejected]]:
-    """The page's code blocks and the fence-like lines that are not part of one."""
-    blocks = _blocks(text)
+@functools.lru_cache(maxsize=256)
+def scan(text: str) -> tuple[tuple[_Block, ...], tuple[Rejected, ...]]:
+    """The page's code blocks and the fence-like lines that are not part of one.
+
+    Kept per text: the plugin, the guards, the site checks and the install venvs each
+    ask for a page's fences, and one render with highlighting costs a large share of a
+    second on a long page.
+    """
+    with _CONVERTING:
+        blocks = _blocks(text)
     covered = {index for block in blocks for index in range(block.start, block.end)}
-    rejected = [
+    rejected = tuple(
         Rejected(index + 1, line, _why_rejected(line))
         for index, line in enumerate(text.split("\n"))
         if index not in covered and FENCE_LIKE.match(line)
-    ]
-    return blocks, rejected
+    )
+    return tuple(blocks), rejected
 
 
 def _line_offsets(text: str) -> list[int]:
@@ -181,7 +194,7 @@ def fences_and_rejected(document: Document) -> tuple[list[Fence], list[tuple[Reg
                 region=Region(start, end),
                 line=block.start + 1,
                 language=block.language.lower(),
-                attributes=block.attributes,
+                attributes=dict(block.attributes),
                 source=block.source + "\n" if block.source else "",
                 skip_reason=marker.group("reason").strip() if marker else None,
                 includes=includes if lines and len(includes) == len(lines) else [],
