@@ -120,6 +120,7 @@ def doctest(session: nox.Session) -> None:
     after ``--`` (``nox -s doctest -- docs/register.md``). With HOKUSAI_DOCS_RUNNER set
     (see `serve`), the pages run against the docs runner's registry."""
     install(session, "test", "docs")
+    ensure_chromium(session)  # presses every page's copy buttons (else a page is unverified)
     ensure_prometheus(session)  # docs/monitoring.md runs Prometheus
     named = any(Path(arg.split("::")[0]).exists() for arg in session.posargs)
     pytest(session, *(() if named else ("docs", "tests/docs", "src/hokusai", "--doctest-modules")))

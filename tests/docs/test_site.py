@@ -107,7 +107,7 @@ def test_page_renders_as_executed(site: Path, page: str):
 def chromium_installed() -> None:
     if CHROMIUM is None:
         pytest.skip(
-            "Debian's chromium is not installed (nox -s tests installs it: apt-get install chromium)"
+            "Debian's chromium is not installed (nox -s doctest and nox -s tests install it: apt-get install chromium)"
         )
 
 
